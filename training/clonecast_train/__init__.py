@@ -1,0 +1,1 @@
+"""clonecast training recipes: data, features, and the three SV2TTS stages."""
