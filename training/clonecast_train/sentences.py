@@ -38,6 +38,8 @@ def clean_sentence(raw: str) -> str | None:
     s = s.strip(" \"'")
     if not s or not _ALLOWED.match(s) or not re.search(r"[a-z]", s) or '"' in s:  # '"': dialogue
         return None
+    if re.match(r"^[\w ]{1,20}:", s):  # "Joe: ..." dialogue
+        return None
     if re.search(r"[A-Z]{5,}", s) or "--" in s or re.search(r"\d{3,}", s):  # shouting, attributions, numbers
         return None
     words = s.split()
