@@ -1,0 +1,127 @@
+"""Export a vocoder checkpoint (or random weights) to models/: weights file + ONNX Loop + manifest.
+
+    cd training && /usr/bin/python3 -m clonecast_train.vocoder.export --ckpt ../runs/vocoder/latest.pt --models ../models
+    cd training && /usr/bin/python3 -m clonecast_train.vocoder.export --random --models ../models
+
+Files:
+  vocoder_weights.bin  every engine tensor, float32 little-endian, concatenated; the manifest's
+                       `tensors` gives each one's offset (in floats) and row-major shape.
+  vocoder_loop.onnx    the sample loop as an ONNX Loop (loop_graph.py), for the fallback engine.
+Layout conventions: matrices are stored [in, out] (x @ W); conv weights [out, in, kernel];
+the log-mel normalisation is folded into conv1.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+
+from ..features import SYNTH_MEL
+from ..manifest import file_entry, update_manifest
+from .model import MEL_MEAN, MEL_SCALE, Vocoder, VocoderConfig
+from .mulaw import BITS
+
+# Order of tensors in vocoder_weights.bin.
+TENSOR_ORDER = ["conv1_w", "conv1_b", "conv2_w", "conv2_b", "cond_w", "cond_b",
+                "embed", "w2", "fc1_w", "fc1_b", "fc2_w", "fc2_b"]
+
+
+def engine_tensors(model: Vocoder) -> dict[str, np.ndarray]:
+    """The model's weights as the engines use them (float32, normalisation folded, [in, out])."""
+    sd = {k: v.detach().cpu().double().numpy() for k, v in model.state_dict().items()}
+    w1 = sd["conv1.weight"] / MEL_SCALE                      # conv1((m - mean)/scale)
+    b1 = sd["conv1.bias"] - w1.sum(axis=(1, 2)) * MEL_MEAN
+    out = {
+        "conv1_w": w1, "conv1_b": b1,
+        "conv2_w": sd["conv2.weight"], "conv2_b": sd["conv2.bias"],
+        "cond_w": sd["cond_out.weight"].T, "cond_b": sd["cond_out.bias"],
+        "embed": sd["embed.weight"],
+        "w2": sd["w2.weight"].T,
+        "fc1_w": sd["fc1.weight"].T, "fc1_b": sd["fc1.bias"],
+        "fc2_w": sd["fc2.weight"].T, "fc2_b": sd["fc2.bias"],
+    }
+    return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in out.items()}
+
+
+def export(model: Vocoder, models_dir: Path, trained_on: str, extra_hparams: dict | None = None) -> dict:
+    from .loop_graph import build_loop_model
+
+    model = model.eval()
+    cfg = model.cfg
+    models_dir = Path(models_dir)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    tensors = engine_tensors(model)
+
+    layout, offset, blobs = {}, 0, []
+    for name in TENSOR_ORDER:
+        arr = tensors[name]
+        layout[name] = {"offset": offset, "shape": list(arr.shape)}
+        offset += arr.size
+        blobs.append(arr.astype("<f4").tobytes())
+    weights_path = models_dir / "vocoder_weights.bin"
+    weights_path.write_bytes(b"".join(blobs))
+
+    loop = build_loop_model(tensors, cfg.hidden1, cfg.hidden2, cfg.classes)
+    loop_path = models_dir / "vocoder_loop.onnx"
+    onnx.save(loop, str(loop_path))
+
+    d = cfg.cond_dim
+    entry = {
+        "family": "clonecast-wavernn",
+        "features": "synthMel",
+        "hopLength": cfg.hop,
+        "muBits": BITS,
+        "preemphasis": SYNTH_MEL["preemphasis"],
+        "context": cfg.context,
+        "hidden1": cfg.hidden1,
+        "hidden2": cfg.hidden2,
+        "fc": cfg.fc,
+        "condChannels": cfg.cond_channels,
+        "condDim": d,
+        "files": {"weights": file_entry(weights_path), "loop": file_entry(loop_path)},
+        "tensors": layout,
+        "inputs": {"cond": [-1, -1, d], "uniform": [-1, -1], "h1": [-1, cfg.hidden1],
+                   "h2": [-1, cfg.hidden2], "prev": [-1]},
+        "outputs": {"classes": [-1, -1], "h1_out": [-1, cfg.hidden1], "h2_out": [-1, cfg.hidden2],
+                    "prev_out": [-1]},
+        "hparams": {**cfg.to_dict(), **(extra_hparams or {})},
+        "trainedOn": trained_on,
+    }
+    update_manifest(models_dir, "vocoder", entry)
+    return entry
+
+
+def load_checkpoint(path: Path) -> tuple[Vocoder, dict]:
+    ckpt = torch.load(path, map_location="cpu")
+    cfg = VocoderConfig(**ckpt["config"])
+    model = Vocoder(cfg)
+    model.load_state_dict(ckpt["model"])
+    return model, ckpt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ckpt", type=Path, help="checkpoint from clonecast_train.vocoder.train")
+    ap.add_argument("--random", action="store_true", help="export random weights (seeded) for plumbing tests")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--models", type=Path, default=Path("../models"))
+    args = ap.parse_args()
+    if args.random == bool(args.ckpt):
+        ap.error("give exactly one of --ckpt or --random")
+    if args.random:
+        torch.manual_seed(args.seed)
+        model, info, extra = Vocoder(VocoderConfig()), f"random weights (seed {args.seed}), untrained", {}
+    else:
+        model, ckpt = load_checkpoint(args.ckpt)
+        extra = {"steps": ckpt.get("step"), "segmentSamples": ckpt.get("segment_samples"),
+                 "batch": ckpt.get("batch"), "valLoss": ckpt.get("val_loss")}
+        info = ckpt.get("trained_on", "unknown")
+    entry = export(model, args.models, info, extra)
+    print(f"exported vocoder to {args.models}: {entry['files']}")
+
+
+if __name__ == "__main__":
+    main()

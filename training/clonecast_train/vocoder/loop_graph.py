@@ -1,0 +1,131 @@
+"""The ONNX `Loop` graph that runs the vocoder's sample loop (the engine's fallback when the native
+addon is absent). Built with onnx.helper: torch.onnx cannot export a sampling loop.
+
+One call runs N samples for B independent streams:
+  inputs  cond [N, B, 2*H1 + 2*H2] float32   interpolated per-sample conditioning (biases folded in)
+          uniform [N, B] float32              sampler's uniforms in [0, 1) (seeded RNG of the engine)
+          h1 [B, H1], h2 [B, H2] float32      carried recurrent state
+          prev [B] int64                      class of the last sample of the previous call
+  outputs classes [N, B] int64, h1_out, h2_out, prev_out (same shapes as the inputs)
+Sampling is by inverse CDF: class = #{j : cumsum(softmax(logits))_j < u}, capped at 511.
+The per-sample arithmetic order is the one the native addon (native/src/vocoder.cc) follows.
+"""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 14
+
+
+def build_loop_model(w: dict[str, np.ndarray], h1: int, h2: int, classes: int) -> onnx.ModelProto:
+    """w: engine tensors (see export.engine_tensors); returns a checked ModelProto."""
+    D = 2 * h1 + 2 * h2
+    f32 = TensorProto.FLOAT
+    i64 = TensorProto.INT64
+
+    def const(name: str, arr) -> onnx.TensorProto:
+        return numpy_helper.from_array(np.asarray(arr), name)
+
+    inits = [
+        const("E", w["embed"].astype(np.float32)),
+        const("W2", w["w2"].astype(np.float32)),
+        const("Wo1", w["fc1_w"].astype(np.float32)),
+        const("bo1", w["fc1_b"].astype(np.float32)),
+        const("Wo2", w["fc2_w"].astype(np.float32)),
+        const("bo2", w["fc2_b"].astype(np.float32)),
+        const("half", np.array(0.5, dtype=np.float32)),
+        const("zero_f", np.array(0.0, dtype=np.float32)),
+        const("idx0", np.array([0], dtype=np.int64)),
+        const("last_class", np.array(classes - 1, dtype=np.int64)),
+        const("s_c1", np.array([0], dtype=np.int64)), const("e_c1", np.array([2 * h1], dtype=np.int64)),
+        const("s_c2", np.array([2 * h1], dtype=np.int64)), const("e_c2", np.array([D], dtype=np.int64)),
+        const("s_z1", np.array([0], dtype=np.int64)), const("e_z1", np.array([h1], dtype=np.int64)),
+        const("s_k1", np.array([h1], dtype=np.int64)), const("e_k1", np.array([2 * h1], dtype=np.int64)),
+        const("s_z2", np.array([0], dtype=np.int64)), const("e_z2", np.array([h2], dtype=np.int64)),
+        const("s_k2", np.array([h2], dtype=np.int64)), const("e_k2", np.array([2 * h2], dtype=np.int64)),
+        const("ax1", np.array([1], dtype=np.int64)),
+        const("true", np.array(True)),
+    ]
+
+    def minGru(prefix: str, x: str, h: str, s_z: str, e_z: str, s_k: str, e_k: str) -> list:
+        # h' = h + z * (g(k) - h), z = sigmoid(z_pre), g(k) = k + 0.5 if k >= 0 else sigmoid(k)
+        p = prefix
+        return [
+            helper.make_node("Slice", [x, s_z, e_z, "ax1"], [p + "zp"]),
+            helper.make_node("Slice", [x, s_k, e_k, "ax1"], [p + "k"]),
+            helper.make_node("Sigmoid", [p + "zp"], [p + "z"]),
+            helper.make_node("GreaterOrEqual", [p + "k", "zero_f"], [p + "pos"]),
+            helper.make_node("Add", [p + "k", "half"], [p + "lin"]),
+            helper.make_node("Sigmoid", [p + "k"], [p + "sig"]),
+            helper.make_node("Where", [p + "pos", p + "lin", p + "sig"], [p + "g"]),
+            helper.make_node("Sub", [p + "g", h], [p + "d"]),
+            helper.make_node("Mul", [p + "z", p + "d"], [p + "zd"]),
+            helper.make_node("Add", [h, p + "zd"], [p + "h"]),
+        ]
+
+    body_nodes = [
+        helper.make_node("Gather", ["cond", "i"], ["c"], axis=0),
+        helper.make_node("Gather", ["uniform", "i"], ["u"], axis=0),
+        helper.make_node("Slice", ["c", "s_c1", "e_c1", "ax1"], ["c1"]),
+        helper.make_node("Slice", ["c", "s_c2", "e_c2", "ax1"], ["c2"]),
+        helper.make_node("Gather", ["E", "prev_in"], ["e"], axis=0),
+        helper.make_node("Add", ["c1", "e"], ["x1"]),
+        *minGru("l1_", "x1", "h1_in", "s_z1", "e_z1", "s_k1", "e_k1"),
+        helper.make_node("MatMul", ["l1_h", "W2"], ["m2"]),
+        helper.make_node("Add", ["c2", "m2"], ["x2"]),
+        *minGru("l2_", "x2", "h2_in", "s_z2", "e_z2", "s_k2", "e_k2"),
+        helper.make_node("MatMul", ["l2_h", "Wo1"], ["f_mm"]),
+        helper.make_node("Add", ["f_mm", "bo1"], ["f_pre"]),
+        helper.make_node("Relu", ["f_pre"], ["f"]),
+        helper.make_node("MatMul", ["f", "Wo2"], ["o_mm"]),
+        helper.make_node("Add", ["o_mm", "bo2"], ["logits"]),
+        helper.make_node("Softmax", ["logits"], ["p"], axis=-1),
+        helper.make_node("CumSum", ["p", "ax1"], ["cdf"]),
+        helper.make_node("Unsqueeze", ["u", "ax1"], ["u_col"]),
+        helper.make_node("Less", ["cdf", "u_col"], ["below"]),
+        helper.make_node("Cast", ["below"], ["below_i"], to=i64),
+        helper.make_node("ReduceSum", ["below_i", "ax1"], ["count"], keepdims=0),
+        helper.make_node("Min", ["count", "last_class"], ["cls"]),
+        helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+        helper.make_node("Identity", ["cls"], ["cls_scan"]),
+    ]
+    body = helper.make_graph(
+        body_nodes, "sample_step",
+        [helper.make_tensor_value_info("i", i64, []),
+         helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("h1_in", f32, ["B", h1]),
+         helper.make_tensor_value_info("h2_in", f32, ["B", h2]),
+         helper.make_tensor_value_info("prev_in", i64, ["B"])],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("l1_h", f32, ["B", h1]),
+         helper.make_tensor_value_info("l2_h", f32, ["B", h2]),
+         helper.make_tensor_value_info("cls", i64, ["B"]),
+         helper.make_tensor_value_info("cls_scan", i64, ["B"])],
+    )
+    main_nodes = [
+        helper.make_node("Shape", ["cond"], ["cond_shape"]),
+        helper.make_node("Gather", ["cond_shape", "idx0"], ["n_vec"], axis=0),
+        helper.make_node("Squeeze", ["n_vec", "idx0"], ["n"]),
+        helper.make_node("Loop", ["n", "true", "h1", "h2", "prev"],
+                         ["h1_out", "h2_out", "prev_out", "classes"], body=body),
+    ]
+    graph = helper.make_graph(
+        main_nodes, "clonecast_wavernn_loop",
+        [helper.make_tensor_value_info("cond", f32, ["N", "B", D]),
+         helper.make_tensor_value_info("uniform", f32, ["N", "B"]),
+         helper.make_tensor_value_info("h1", f32, ["B", h1]),
+         helper.make_tensor_value_info("h2", f32, ["B", h2]),
+         helper.make_tensor_value_info("prev", i64, ["B"])],
+        [helper.make_tensor_value_info("classes", i64, ["N", "B"]),
+         helper.make_tensor_value_info("h1_out", f32, ["B", h1]),
+         helper.make_tensor_value_info("h2_out", f32, ["B", h2]),
+         helper.make_tensor_value_info("prev_out", i64, ["B"])],
+        initializer=inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="clonecast_train.vocoder")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
