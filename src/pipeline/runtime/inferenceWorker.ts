@@ -1,0 +1,80 @@
+/**
+ * Entry point of one inference worker thread: loads the models once, then answers requests one at a
+ * time (the pool sends a worker at most one task). Buffers of results are transferred, not copied.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ModelManifest } from './modelManifest.js';
+import { loadModelHost } from './modelHost.js';
+import type { WorkerRequest, WorkerResponse } from './tasks.js';
+import type { TestHookRequest } from './testHooks.js';
+
+/** What the pool passes in `workerData`. */
+export interface InferenceWorkerData {
+  /** Already validated and checksum-verified by the pool. */
+  readonly manifest: ModelManifest;
+  readonly testHooks: boolean;
+}
+
+const port = parentPort;
+if (!port) throw new Error('inferenceWorker.js must run as a worker thread');
+const { manifest, testHooks } = workerData as InferenceWorkerData;
+
+// A load failure throws here, before 'ready': the pool sees the worker exit and reports it.
+const host = await loadModelHost(manifest);
+post({ kind: 'ready', vocoderEngine: host.vocoderEngine });
+
+port.on('message', (request: WorkerRequest | TestHookRequest) => {
+  switch (request.kind) {
+    case 'run':
+      answer(request.id, () => {
+        const outputs = host.run(request.model, request.feeds);
+        // Outputs own their buffers (onnxRuntime.fromOrt copies), so they can be transferred.
+        return [{ kind: 'ran', id: request.id, outputs }, Object.values(outputs).map((t) => t.data.buffer)];
+      });
+      break;
+    case 'vocode':
+      answer(request.id, () => {
+        // Copies: the engine may reuse its output buffers, and transferring would detach them.
+        const produced = host.vocode(request.request);
+        const result = { samples: produced.samples.slice(), state: produced.state.slice() };
+        return [{ kind: 'vocoded', id: request.id, result }, [result.samples.buffer, result.state.buffer]];
+      });
+      break;
+    case 'test-crash':
+      if (!testHooks) return post({ kind: 'failed', id: request.id, message: 'test hooks are disabled' });
+      setImmediate(() => {
+        throw new Error('crash requested by a test hook');
+      });
+      break;
+    case 'test-sleep':
+      if (!testHooks) return post({ kind: 'failed', id: request.id, message: 'test hooks are disabled' });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, request.ms);
+      post({ kind: 'ran', id: request.id, outputs: {} });
+      break;
+    default:
+      post({ kind: 'failed', id: (request as { id: number }).id ?? -1, message: `unknown request kind ${(request as { kind: string }).kind}` });
+  }
+});
+
+function answer(id: number, work: () => [WorkerResponse, ArrayBufferLike[]]): void {
+  let response: WorkerResponse;
+  let transfer: ArrayBufferLike[];
+  try {
+    [response, transfer] = work();
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    // Runtime codes (e.g. vocoder_unavailable) travel in the message prefix: the union has no code field.
+    post({ kind: 'failed', id, message: e.code ? `[${e.code}] ${e.message}` : e.message });
+    return;
+  }
+  post(response, unique(transfer));
+}
+
+function post(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(message, transfer);
+}
+
+/** Transfer lists must not repeat a buffer and can only hold plain (non-shared) ArrayBuffers. */
+function unique(buffers: ArrayBufferLike[]): ArrayBuffer[] {
+  return [...new Set(buffers)].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer && b.byteLength > 0);
+}

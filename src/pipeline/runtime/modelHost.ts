@@ -1,0 +1,90 @@
+/**
+ * The models of one thread: the manifest's ONNX sessions by role plus the vocoder engine. Used by each
+ * inference worker and, without threads, by the in-process client. All calls are synchronous.
+ */
+import type { ModelManifest, TensorShapes } from './modelManifest.js';
+import { createOnnxSession, type OnnxSession } from './onnxRuntime.js';
+import { RuntimeError } from './errors.js';
+import type { ModelKey, Tensor, VocodeRequest, VocodeResult } from './tasks.js';
+
+/** What the host needs of src/pipeline/vocoder's engine (`createVocoder(modelsDir, manifest)`). */
+export interface VocoderEngine {
+  /** 'native' | 'onnx-loop' | 'griffin-lim' | ... */
+  readonly engine: string;
+  vocode(request: VocodeRequest): VocodeResult;
+}
+
+export interface ModelHost {
+  /** Engine name of the vocoder, or `unavailable: <why>`. */
+  readonly vocoderEngine: string;
+  /** @throws Error naming the model and the problem. */
+  run(model: ModelKey, feeds: Readonly<Record<string, Tensor>>): Record<string, Tensor>;
+  /** @throws RuntimeError `vocoder_unavailable` when no engine could be created. */
+  vocode(request: VocodeRequest): VocodeResult;
+  close(): void;
+}
+
+/**
+ * Creates the sessions and the vocoder. Each session's input and output names are checked against
+ * the manifest, so a model exported with other names fails here, naming its file.
+ */
+export async function loadModelHost(manifest: ModelManifest): Promise<ModelHost> {
+  const graphs: Record<ModelKey, { path: string; inputs: TensorShapes; outputs: TensorShapes }> = {
+    encoder: { path: manifest.encoder.file.path, inputs: manifest.encoder.inputs, outputs: manifest.encoder.outputs },
+    synthEncoder: { path: manifest.synthesizer.encoder.file.path, ...manifest.synthesizer.encoder },
+    synthDecoder: { path: manifest.synthesizer.decoder.file.path, ...manifest.synthesizer.decoder },
+  };
+  const sessions = {} as Record<ModelKey, OnnxSession>;
+  for (const key of Object.keys(graphs) as ModelKey[]) {
+    const graph = graphs[key];
+    const session = createOnnxSession(graph.path);
+    checkNames(graph.path, 'input', session.inputs.map((i) => i.name), Object.keys(graph.inputs));
+    checkNames(graph.path, 'output', session.outputs.map((o) => o.name), Object.keys(graph.outputs));
+    sessions[key] = session;
+  }
+  const vocoder = await loadVocoder(manifest);
+  return {
+    vocoderEngine: 'engine' in vocoder ? vocoder.engine : `unavailable: ${vocoder.unavailable}`,
+    run(model, feeds) {
+      const session = sessions[model];
+      if (!session) throw new Error(`unknown model "${model}" (models: ${Object.keys(sessions).join(', ')})`);
+      return session.runSync(feeds);
+    },
+    vocode(request) {
+      if (!('engine' in vocoder)) throw new RuntimeError('vocoder_unavailable', `vocoder unavailable: ${vocoder.unavailable}`);
+      return vocoder.vocode(request);
+    },
+    close() {
+      for (const s of Object.values(sessions)) s.release();
+    },
+  };
+}
+
+function checkNames(path: string, what: string, actual: readonly string[], expected: readonly string[]): void {
+  const missing = expected.filter((n) => !actual.includes(n));
+  if (missing.length > 0) {
+    throw new Error(`${path}: manifest names ${what}(s) ${missing.join(', ')} but the model has ${actual.join(', ')}`);
+  }
+}
+
+/**
+ * The vocoder module (engineer C's src/pipeline/vocoder) is loaded by URL so the runtime still starts,
+ * with a clear 'vocoder unavailable' failure per request, when that module or its weights are absent.
+ */
+async function loadVocoder(manifest: ModelManifest): Promise<VocoderEngine | { unavailable: string }> {
+  const url = new URL('../vocoder/index.js', import.meta.url).href;
+  let mod: { createVocoder?: (modelsDir: string, manifest: ModelManifest) => Promise<VocoderEngine> };
+  try {
+    mod = await import(url);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes('vocoder')) return { unavailable: 'src/pipeline/vocoder is not built' };
+    return { unavailable: `cannot load src/pipeline/vocoder (${e.message})` };
+  }
+  if (typeof mod.createVocoder !== 'function') return { unavailable: 'src/pipeline/vocoder exports no createVocoder' };
+  try {
+    return await mod.createVocoder(manifest.dir, manifest);
+  } catch (err) {
+    return { unavailable: (err as Error).message };
+  }
+}

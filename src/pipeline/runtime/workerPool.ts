@@ -1,0 +1,376 @@
+/**
+ * A bounded pool of inference worker threads behind the `InferenceClient` interface.
+ *
+ * - One task per worker at a time; tasks wait in two FIFO queues, `high` (work of a stream already
+ *   producing audio) served before `normal` (new work such as a fresh utterance or enrollment).
+ * - Admission: a task not started within `maxQueueWaitMs`, or arriving at a full queue, is rejected
+ *   with BusyError (code `busy`) so callers refuse new work instead of growing latency without bound.
+ * - Crashes: a worker that dies fails only the task it held (WorkerCrashedError) and is replaced.
+ * - Metrics: numbers go out through `hooks`; this module never touches prom-client.
+ */
+import { Worker } from 'node:worker_threads';
+import { BusyError, RuntimeError, WorkerCrashedError, type RuntimeErrorCode } from './errors.js';
+import type { InferenceWorkerData } from './inferenceWorker.js';
+import { loadManifest, type ModelManifest } from './modelManifest.js';
+import type { InferenceClient, ModelKey, Tensor, VocodeRequest, VocodeResult, WorkerRequest, WorkerResponse } from './tasks.js';
+import { testHooksEnabled, type TestHookRequest } from './testHooks.js';
+
+/** What a task ran: an ONNX model by role, or a vocoder step. */
+export type TaskLabel = ModelKey | 'vocode';
+
+/** `high`: the next step of a stream already producing audio; `normal`: anything new. */
+export type TaskPriority = 'high' | 'normal';
+
+/** Observers for metrics; all durations in seconds. Exceptions thrown by hooks are ignored. */
+export interface WorkerPoolHooks {
+  /** Time a task spent queued before a worker took it. */
+  onQueueWait?(seconds: number, task: TaskLabel): void;
+  /** Time from dispatch to answer (inference plus thread hand-over). */
+  onTaskDone?(task: TaskLabel, seconds: number, outcome: 'ok' | 'failed' | 'crashed'): void;
+  /** A worker died (it is being replaced); `detail` is the uncaught error or exit code. */
+  onWorkerExit?(detail: string): void;
+}
+
+export interface WorkerPoolOptions {
+  /** Models directory (default: CLONECAST_MODELS, else <repo>/models); ignored when `manifest` is given. */
+  readonly modelsDir?: string;
+  /** An already loaded manifest (skips loading and checksum verification). */
+  readonly manifest?: ModelManifest;
+  /** Worker threads (default 2: one per core of the reference machine). */
+  readonly workers?: number;
+  /** Longest a task may wait for a worker before BusyError (default 2000 ms). */
+  readonly maxQueueWaitMs?: number;
+  /** Most tasks queued at once; one more is rejected with BusyError at once (default 256). */
+  readonly maxQueueLength?: number;
+  readonly hooks?: WorkerPoolHooks;
+}
+
+/** Per-call options of `run` / `vocode`. */
+export interface TaskOptions {
+  /** Default: `normal` for `run`, `high` for `vocode`. */
+  readonly priority?: TaskPriority;
+  /** Aborting while the task is still queued removes it and rejects with code `aborted`. */
+  readonly signal?: AbortSignal;
+}
+
+/** A snapshot of the pool for health checks and logs. */
+export interface WorkerPoolStats {
+  readonly workers: number;
+  readonly readyWorkers: number;
+  readonly busyWorkers: number;
+  readonly queued: number;
+}
+
+export const DEFAULT_WORKERS = 2;
+export const DEFAULT_MAX_QUEUE_WAIT_MS = 2000;
+export const DEFAULT_MAX_QUEUE_LENGTH = 256;
+/** Replacement workers that die before becoming ready, in a row, before the pool gives up. */
+const MAX_CONSECUTIVE_START_FAILURES = 3;
+
+type OutgoingRequest = WorkerRequest | TestHookRequest;
+
+interface Job {
+  readonly id: number;
+  readonly label: TaskLabel;
+  readonly message: OutgoingRequest;
+  readonly transfer: ArrayBuffer[];
+  readonly priority: TaskPriority;
+  readonly enqueuedAt: number;
+  readonly resolve: (response: WorkerResponse) => void;
+  readonly reject: (err: Error) => void;
+  timer?: NodeJS.Timeout;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  startedAt?: number;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  ready: boolean;
+  job: Job | null;
+  /** Message of the uncaught error that killed the worker, if any. */
+  crash?: string;
+}
+
+/** Creates a pool; it starts loading at once, `pool.ready` settles when every worker has its models. */
+export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
+  return new WorkerPool(options);
+}
+
+export class WorkerPool implements InferenceClient {
+  /** Resolves with the manifest once all workers are up; rejects if the models cannot be loaded. */
+  readonly ready: Promise<ModelManifest>;
+  private readonly size: number;
+  private readonly maxQueueWaitMs: number;
+  private readonly maxQueueLength: number;
+  private readonly hooks: WorkerPoolHooks;
+  private readonly testHooks = testHooksEnabled();
+  private readonly slots = new Set<Slot>();
+  private readonly queues: Record<TaskPriority, Job[]> = { high: [], normal: [] };
+  private manifest: ModelManifest | null = null;
+  private nextId = 1;
+  private closed = false;
+  private broken: Error | null = null;
+  private startFailures = 0;
+  private engine = 'unknown';
+
+  constructor(options: WorkerPoolOptions) {
+    this.size = Math.max(1, options.workers ?? DEFAULT_WORKERS);
+    this.maxQueueWaitMs = options.maxQueueWaitMs ?? DEFAULT_MAX_QUEUE_WAIT_MS;
+    this.maxQueueLength = options.maxQueueLength ?? DEFAULT_MAX_QUEUE_LENGTH;
+    this.hooks = options.hooks ?? {};
+    this.ready = this.start(options);
+    this.ready.catch(() => undefined); // surfaced through `ready` and every task
+  }
+
+  /** Name of the vocoder engine the workers run (e.g. 'native'), or `unavailable: <why>`. */
+  get vocoderEngine(): string {
+    return this.engine;
+  }
+
+  /** Runs an ONNX model by role. Feed buffers are transferred when they are whole, else copied. */
+  async run(model: ModelKey, feeds: Readonly<Record<string, Tensor>>, options: TaskOptions = {}): Promise<Readonly<Record<string, Tensor>>> {
+    const transfer = new Set<ArrayBuffer>();
+    const owned: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) owned[name] = { ...t, data: handOver(t.data, transfer) } as Tensor;
+    const response = await this.submit(model, (id) => ({ kind: 'run', id, model, feeds: owned }), transfer, options.priority ?? 'normal', options.signal);
+    if (response.kind !== 'ran') throw unexpected(response);
+    return response.outputs;
+  }
+
+  /** One progressive vocoder step (see VocodeRequest); high priority unless told otherwise. */
+  async vocode(request: VocodeRequest, options: TaskOptions = {}): Promise<VocodeResult> {
+    const transfer = new Set<ArrayBuffer>();
+    const owned: VocodeRequest = {
+      ...request,
+      mel: handOver(request.mel, transfer),
+      state: request.state ? handOver(request.state, transfer) : null,
+    };
+    const response = await this.submit('vocode', (id) => ({ kind: 'vocode', id, request: owned }), transfer, options.priority ?? 'high', options.signal);
+    if (response.kind !== 'vocoded') throw unexpected(response);
+    return response.result;
+  }
+
+  /** The same pool seen as an `InferenceClient` whose tasks all carry `priority`. */
+  withPriority(priority: TaskPriority | (() => TaskPriority), signal?: AbortSignal): InferenceClient {
+    const pick = typeof priority === 'function' ? priority : () => priority;
+    return {
+      run: (model, feeds) => this.run(model, feeds, { priority: pick(), signal }),
+      vocode: (request) => this.vocode(request, { priority: pick(), signal }),
+    };
+  }
+
+  /**
+   * Sends a test-only request (see testHooks.ts): `test-crash` kills the worker that takes it,
+   * `test-sleep` occupies one for `ms`. Only when the pool was created with CLONECAST_TEST_HOOKS=1.
+   */
+  async runTestHook(hook: { kind: 'test-crash' } | { kind: 'test-sleep'; ms: number }, options: TaskOptions = {}): Promise<void> {
+    if (!this.testHooks) throw new Error('test hooks are disabled (set CLONECAST_TEST_HOOKS=1 before creating the pool)');
+    await this.submit('vocode', (id) => ({ ...hook, id }) as TestHookRequest, new Set(), options.priority ?? 'normal', options.signal);
+  }
+
+  stats(): WorkerPoolStats {
+    let ready = 0;
+    let busy = 0;
+    for (const s of this.slots) {
+      if (s.ready) ready++;
+      if (s.job) busy++;
+    }
+    return { workers: this.slots.size, readyWorkers: ready, busyWorkers: busy, queued: this.queues.high.length + this.queues.normal.length };
+  }
+
+  /** True while at least one worker can take tasks (for /readyz). */
+  isReady(): boolean {
+    return !this.closed && !this.broken && this.stats().readyWorkers > 0;
+  }
+
+  /** Stops every worker; queued and running tasks reject with code `pool_closed`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failQueued(new RuntimeError('pool_closed', 'inference pool closed'));
+    const exits = [...this.slots].map((slot) => {
+      slot.job?.reject(new RuntimeError('pool_closed', 'inference pool closed'));
+      slot.job = null;
+      return slot.worker.terminate();
+    });
+    await Promise.allSettled(exits);
+  }
+
+  private async start(options: WorkerPoolOptions): Promise<ModelManifest> {
+    try {
+      const manifest = options.manifest ?? (await loadManifest(options.modelsDir));
+      this.manifest = manifest;
+      await Promise.all(Array.from({ length: this.size }, () => this.spawn()));
+      return manifest;
+    } catch (err) {
+      this.broken = err as Error;
+      this.failQueued(err as Error);
+      void this.close();
+      throw err;
+    }
+  }
+
+  /** Starts one worker; resolves when it has loaded its models, rejects if it dies first. */
+  private spawn(): Promise<void> {
+    const data: InferenceWorkerData = { manifest: this.manifest!, testHooks: this.testHooks };
+    const worker = new Worker(new URL('./inferenceWorker.js', import.meta.url), { workerData: data });
+    const slot: Slot = { worker, ready: false, job: null };
+    this.slots.add(slot);
+    return new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: WorkerResponse) => {
+        if (message.kind === 'ready') {
+          slot.ready = true;
+          this.startFailures = 0;
+          this.engine = message.vocoderEngine;
+          resolve();
+          this.dispatch();
+          return;
+        }
+        this.finish(slot, message);
+      });
+      worker.on('error', (err) => {
+        slot.crash = err.message;
+      });
+      worker.on('exit', (exitCode) => {
+        this.slots.delete(slot);
+        if (this.closed) return;
+        const detail = slot.crash ?? `exit code ${exitCode}`;
+        safely(() => this.hooks.onWorkerExit?.(detail));
+        if (slot.job) {
+          const job = slot.job;
+          slot.job = null;
+          safely(() => this.hooks.onTaskDone?.(job.label, seconds(job.startedAt!), 'crashed'));
+          job.reject(new WorkerCrashedError(detail));
+        }
+        if (!slot.ready) reject(new Error(`inference worker failed to start: ${detail}`));
+        this.replace(!slot.ready);
+      });
+    });
+  }
+
+  /** Keeps the pool at its size after a death, unless replacements keep dying during start-up. */
+  private replace(diedStarting: boolean): void {
+    if (this.broken || this.manifest === null) return;
+    if (diedStarting && ++this.startFailures >= MAX_CONSECUTIVE_START_FAILURES) {
+      this.broken = new RuntimeError('worker_crashed', `inference workers keep failing to start (${this.startFailures} in a row)`);
+      this.failQueued(this.broken);
+      return;
+    }
+    this.spawn().catch(() => undefined); // a failed start re-enters here through the 'exit' handler
+  }
+
+  private submit(
+    label: TaskLabel,
+    build: (id: number) => OutgoingRequest,
+    transfer: Set<ArrayBuffer>,
+    priority: TaskPriority,
+    signal: AbortSignal | undefined,
+  ): Promise<WorkerResponse> {
+    if (this.closed) return Promise.reject(this.broken ?? new RuntimeError('pool_closed', 'inference pool closed'));
+    if (this.broken) return Promise.reject(this.broken);
+    if (signal?.aborted) return Promise.reject(new RuntimeError('aborted', 'task aborted before it was queued'));
+    const queued = this.queues.high.length + this.queues.normal.length;
+    if (queued >= this.maxQueueLength) return Promise.reject(new BusyError(0, `${queued} tasks queued (limit ${this.maxQueueLength})`));
+    return new Promise<WorkerResponse>((resolve, reject) => {
+      const id = this.nextId++;
+      const job: Job = { id, label, message: build(id), transfer: [...transfer], priority, enqueuedAt: performance.now(), resolve, reject };
+      job.timer = setTimeout(() => {
+        if (!this.unqueue(job)) return;
+        reject(new BusyError(this.maxQueueWaitMs, `no worker free within ${this.maxQueueWaitMs} ms`));
+      }, this.maxQueueWaitMs);
+      if (signal) {
+        job.signal = signal;
+        job.onAbort = () => {
+          if (this.unqueue(job)) reject(new RuntimeError('aborted', 'task aborted while queued'));
+        };
+        signal.addEventListener('abort', job.onAbort, { once: true });
+      }
+      this.queues[priority].push(job);
+      this.dispatch();
+    });
+  }
+
+  /** Removes a job that is still queued; false when it already started or settled. */
+  private unqueue(job: Job): boolean {
+    const queue = this.queues[job.priority];
+    const at = queue.indexOf(job);
+    if (at < 0) return false;
+    queue.splice(at, 1);
+    this.detach(job);
+    return true;
+  }
+
+  private detach(job: Job): void {
+    clearTimeout(job.timer);
+    if (job.signal && job.onAbort) job.signal.removeEventListener('abort', job.onAbort);
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.job) continue;
+      const job = this.queues.high.shift() ?? this.queues.normal.shift();
+      if (!job) return;
+      this.detach(job);
+      job.startedAt = performance.now();
+      safely(() => this.hooks.onQueueWait?.((job.startedAt! - job.enqueuedAt) / 1000, job.label));
+      slot.job = job;
+      slot.worker.postMessage(job.message, job.transfer);
+    }
+  }
+
+  private finish(slot: Slot, message: WorkerResponse): void {
+    const job = slot.job;
+    if (!job || !('id' in message) || message.id !== job.id) return;
+    slot.job = null;
+    const outcome = message.kind === 'failed' ? 'failed' : 'ok';
+    safely(() => this.hooks.onTaskDone?.(job.label, seconds(job.startedAt!), outcome));
+    if (message.kind === 'failed') job.reject(failure(message.message));
+    else job.resolve(message);
+    this.dispatch();
+  }
+
+  private failQueued(err: Error): void {
+    for (const priority of ['high', 'normal'] as const) {
+      for (const job of this.queues[priority].splice(0)) {
+        this.detach(job);
+        job.reject(err);
+      }
+    }
+  }
+}
+
+const RUNTIME_CODES: readonly RuntimeErrorCode[] = ['busy', 'worker_crashed', 'inference_failed', 'vocoder_unavailable', 'pool_closed', 'aborted'];
+
+/** A worker's `failed` message as an error; a `[code] ` prefix (see inferenceWorker.ts) restores the code. */
+function failure(message: string): RuntimeError {
+  const m = /^\[([a-z_]+)\] (.*)$/s.exec(message);
+  if (m && RUNTIME_CODES.includes(m[1] as RuntimeErrorCode)) return new RuntimeError(m[1] as RuntimeErrorCode, m[2]);
+  return new RuntimeError('inference_failed', message);
+}
+
+function unexpected(response: WorkerResponse): Error {
+  return new RuntimeError('inference_failed', `unexpected worker response "${response.kind}"`);
+}
+
+/** Transfers a typed array's buffer when the array spans all of it; otherwise copies (never detach shared memory). */
+function handOver<T extends Float32Array | BigInt64Array | Int32Array | Uint8Array>(data: T, transfer: Set<ArrayBuffer>): T {
+  const buffer = data.buffer;
+  if (buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength && !transfer.has(buffer)) {
+    transfer.add(buffer);
+    return data;
+  }
+  return data.slice() as T;
+}
+
+function seconds(since: number): number {
+  return (performance.now() - since) / 1000;
+}
+
+function safely(f: () => void): void {
+  try {
+    f();
+  } catch {
+    // a metrics hook must never break inference
+  }
+}
