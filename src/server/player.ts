@@ -1,0 +1,134 @@
+/**
+ * Plays one utterance: sentences -> pipeline audio -> 20 ms frames -> socket, with backpressure,
+ * cancellation checked before every frame, and the figures of its `done` event. One frame is held
+ * back so the utterance's last frame can carry the last-frame flag.
+ */
+import { waitForDrain, type BufferedSocket } from './backpressure.js';
+import { CloseCode, protocolError, toProtocolError, type ProtocolError } from './errors.js';
+import type { ServerMetrics } from './metrics.js';
+import { FRAME_MS, encodeAudioFrame, type OutputFormat, type UtteranceOutcome } from './protocol.js';
+import type { SpeechEngine, StageSeconds } from './speechEngine.js';
+import type { Utterance } from './utterance.js';
+
+/** What the player needs from its session. */
+export interface PlayerContext {
+  readonly engine: SpeechEngine;
+  readonly output: OutputFormat;
+  readonly socket: BufferedSocket;
+  readonly maxBufferedBytes: number;
+  readonly slowReaderTimeoutMs: number;
+  readonly metrics: ServerMetrics;
+  /** The session's current voice (read when each sentence starts). */
+  embedding(): Float32Array;
+  sendBinary(bytes: Uint8Array): void;
+  /** Closes the socket (slow reader). */
+  close(code: number, reason: string): void;
+}
+
+export interface PlayResult {
+  readonly outcome: UtteranceOutcome;
+  /** Set when outcome is 'failed'. */
+  readonly error: ProtocolError | null;
+  readonly frames: number;
+  readonly audioSeconds: number;
+  readonly ttfaMs: number | null;
+  readonly rtf: number | null;
+  readonly stages: { readonly synth: number; readonly vocode: number; readonly encode: number };
+}
+
+/** Plays `utterance` to the end, to its cancellation, or to a failure; never throws. */
+export async function playUtterance(ctx: PlayerContext, utterance: Utterance): Promise<PlayResult> {
+  const stages: StageSeconds = { synth: 0, vocode: 0 };
+  const encoder = ctx.engine.createFrameEncoder(ctx.output);
+  const signal = utterance.signal;
+  let encodeSeconds = 0;
+  let busySeconds = 0;
+  let frames = 0;
+  let couldStartAt: number | null = null;
+  let firstFrameAt: number | null = null;
+  let spokeAnything = false;
+  let held: Uint8Array | null = null;
+
+  /** Sends the held frame (if any) and holds `next`; false when playback must stop. */
+  const pass = async (next: Uint8Array | null, last: boolean): Promise<boolean> => {
+    if (held !== null) {
+      const drain = await waitForDrain(ctx.socket, ctx.maxBufferedBytes, ctx.slowReaderTimeoutMs, signal);
+      if (drain === 'timeout') {
+        ctx.metrics.countError(`close_${CloseCode.slowReader}`);
+        ctx.close(CloseCode.slowReader, 'slow reader');
+        return false;
+      }
+      if (drain !== 'drained' || signal.aborted) return false;
+      ctx.sendBinary(
+        encodeAudioFrame({ utterance: utterance.index, sequence: frames, last, format: ctx.output.format, payload: held }),
+      );
+      frames += 1;
+      ctx.metrics.countFrame(ctx.output.format);
+      firstFrameAt ??= performance.now();
+    }
+    held = next;
+    return true;
+  };
+
+  const encode = (fn: () => Uint8Array[]): Uint8Array[] => {
+    const t0 = performance.now();
+    const packets = fn();
+    const seconds = (performance.now() - t0) / 1000;
+    encodeSeconds += seconds;
+    busySeconds += seconds;
+    ctx.metrics.observeStage('encode', seconds);
+    return packets;
+  };
+
+  let error: ProtocolError | null = null;
+  try {
+    play: for (;;) {
+      const sentence = await utterance.nextSentence();
+      if (sentence === null) break;
+      couldStartAt ??= performance.now();
+      if (ctx.engine.checkText(sentence) !== null) continue; // nothing speakable in this sentence
+      spokeAnything = true;
+      const audio = ctx.engine.synthesize({ text: sentence, embedding: ctx.embedding(), signal, stages })[Symbol.asyncIterator]();
+      for (;;) {
+        const t0 = performance.now();
+        const step = await audio.next();
+        busySeconds += (performance.now() - t0) / 1000;
+        if (step.done) break;
+        if (signal.aborted) {
+          await audio.return?.();
+          break play;
+        }
+        for (const packet of encode(() => encoder.push(step.value.samples))) {
+          if (!(await pass(packet, false))) {
+            await audio.return?.();
+            break play;
+          }
+        }
+      }
+    }
+    if (!signal.aborted && !spokeAnything) {
+      error = protocolError('no_speakable_text', 'the text has nothing the synthesizer can say', utterance.id);
+    } else if (!signal.aborted) {
+      for (const packet of encode(() => encoder.flush())) if (!(await pass(packet, false))) break;
+      if (!signal.aborted) await pass(null, true);
+    }
+  } catch (err) {
+    if (!signal.aborted) error = toProtocolError(err, utterance.id); // a cancelled task's rejection is not a failure
+  }
+
+  const audioSeconds = (frames * FRAME_MS) / 1000;
+  const outcome: UtteranceOutcome = error !== null ? 'failed' : signal.aborted ? 'cancelled' : 'completed';
+  const ttfaMs = firstFrameAt !== null && couldStartAt !== null ? firstFrameAt - couldStartAt : null;
+  const rtf = audioSeconds > 0 ? busySeconds / audioSeconds : null;
+  if (ttfaMs !== null) ctx.metrics.timeToFirstAudio.observe({ format: ctx.output.format }, ttfaMs / 1000);
+  if (rtf !== null && outcome === 'completed') ctx.metrics.realTimeFactor.observe(rtf);
+  return {
+    outcome,
+    error,
+    frames,
+    audioSeconds,
+    ttfaMs,
+    rtf,
+    stages: { synth: stages.synth, vocode: stages.vocode, encode: encodeSeconds },
+  };
+}
