@@ -65,6 +65,15 @@ function native(): { InferenceSession: new () => NativeSession } {
 }
 
 /**
+ * Loads the native library on the calling thread and keeps it loaded. The pool calls this on the
+ * main thread: when every worker that loaded the addon has exited, Node unloads the library, and a
+ * replacement worker then fails with "Module did not self-register".
+ */
+export function pinNativeRuntime(): void {
+  native();
+}
+
+/**
  * Loads an ONNX model file. ORT warnings go to stderr only at level "error" and above.
  * @throws Error naming the file when ORT cannot load it.
  */

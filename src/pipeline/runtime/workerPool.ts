@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { BusyError, RuntimeError, WorkerCrashedError, type RuntimeErrorCode } from './errors.js';
 import type { InferenceWorkerData } from './inferenceWorker.js';
 import { loadManifest, type ModelManifest } from './modelManifest.js';
+import { pinNativeRuntime } from './onnxRuntime.js';
 import type { InferenceClient, ModelKey, Tensor, VocodeRequest, VocodeResult, WorkerRequest, WorkerResponse } from './tasks.js';
 import { testHooksEnabled, type TestHookRequest } from './testHooks.js';
 
@@ -119,6 +120,7 @@ export class WorkerPool implements InferenceClient {
     this.maxQueueWaitMs = options.maxQueueWaitMs ?? DEFAULT_MAX_QUEUE_WAIT_MS;
     this.maxQueueLength = options.maxQueueLength ?? DEFAULT_MAX_QUEUE_LENGTH;
     this.hooks = options.hooks ?? {};
+    pinNativeRuntime();
     this.ready = this.start(options);
     this.ready.catch(() => undefined); // surfaced through `ready` and every task
   }

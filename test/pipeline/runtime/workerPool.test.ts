@@ -1,0 +1,182 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RuntimeError } from '../../../src/pipeline/runtime/errors.js';
+import { ManifestError } from '../../../src/pipeline/runtime/modelManifest.js';
+import type { Tensor } from '../../../src/pipeline/runtime/tasks.js';
+import { TEST_HOOKS_ENV } from '../../../src/pipeline/runtime/testHooks.js';
+import { createWorkerPool, type TaskLabel } from '../../../src/pipeline/runtime/workerPool.js';
+
+process.env[TEST_HOOKS_ENV] = '1';
+
+/** One 160-frame encoderMel window of a made-up signal. */
+function melWindow(seed: number): Record<string, Tensor> {
+  const data = new Float32Array(160 * 40);
+  for (let i = 0; i < data.length; i++) data[i] = -6 + 3 * Math.sin(i * 0.01 * (seed + 1));
+  return { mels: { type: 'float32', data, dims: [1, 160, 40] } };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.instance(err, RuntimeError);
+    return (err as RuntimeError).code;
+  }
+  return 'resolved';
+}
+
+test('runs every model role and returns L2-normalised embeddings', async () => {
+  const pool = createWorkerPool({ workers: 2 });
+  try {
+    const manifest = await pool.ready;
+    assert.is(pool.stats().readyWorkers, 2);
+    const outputs = await Promise.all([0, 1, 2, 3].map((s) => pool.run('encoder', melWindow(s))));
+    for (const out of outputs) {
+      assert.equal(out.embedding.dims, [1, manifest.encoder.embeddingDim]);
+      const norm = Math.hypot(...(out.embedding.data as Float32Array));
+      assert.ok(Math.abs(norm - 1) < 1e-4, `norm ${norm}`);
+    }
+    const symbols: Tensor = { type: 'int64', data: new BigInt64Array([9n, 6n, 13n, 13n, 16n]), dims: [1, 5] };
+    const speaker: Tensor = { type: 'float32', data: (outputs[0].embedding.data as Float32Array).slice(), dims: [1, 256] };
+    const enc = await pool.run('synthEncoder', { symbols, speaker });
+    assert.equal(enc.durations.dims, [1, 5]);
+    const hidden = enc.hidden;
+    const dec = await pool.run('synthDecoder', { frames: { type: 'float32', data: hidden.data, dims: [1, 5, hidden.dims[2]] } });
+    assert.equal(dec.mel.dims, [1, 5, 80]);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('whole feed buffers are transferred, views of a larger buffer are copied', async () => {
+  const pool = createWorkerPool({ workers: 1 });
+  try {
+    await pool.ready;
+    const whole = melWindow(1);
+    await pool.run('encoder', whole);
+    assert.is(whole.mels.data.length, 0, 'transferred buffer is detached');
+    const big = new Float32Array(160 * 40 * 2).fill(-4);
+    const view = big.subarray(160 * 40);
+    await pool.run('encoder', { mels: { type: 'float32', data: view, dims: [1, 160, 40] } });
+    assert.is(big.length, 160 * 40 * 2, 'the larger buffer is untouched');
+    assert.is(big[0], -4);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a crashing worker fails only its own task and is replaced', async () => {
+  const exits: string[] = [];
+  const done: TaskLabel[] = [];
+  const pool = createWorkerPool({
+    workers: 2,
+    hooks: { onWorkerExit: (d) => exits.push(d), onTaskDone: (label, _s, outcome) => outcome === 'ok' && done.push(label) },
+  });
+  try {
+    await pool.ready;
+    const crash = codeOf(pool.runTestHook({ kind: 'test-crash' }));
+    const others = [0, 1, 2, 3, 4, 5].map((s) => pool.run('encoder', melWindow(s)));
+    assert.is(await crash, 'worker_crashed');
+    const results = await Promise.all(others);
+    assert.is(results.length, 6);
+    assert.equal(exits, ['crash requested by a test hook']);
+    // The replacement comes up and the pool is back to full strength.
+    await pool.runTestHook({ kind: 'test-sleep', ms: 1 });
+    while (pool.stats().readyWorkers < 2) await new Promise((r) => setTimeout(r, 20));
+    assert.is(pool.stats().workers, 2);
+    await Promise.all([pool.run('encoder', melWindow(7)), pool.run('encoder', melWindow(8))]);
+    assert.is(done.filter((l) => l === 'encoder').length, 8);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a task that waits longer than maxQueueWaitMs is rejected as busy', async () => {
+  const waits: number[] = [];
+  const pool = createWorkerPool({ workers: 1, maxQueueWaitMs: 50, hooks: { onQueueWait: (s) => waits.push(s) } });
+  try {
+    await pool.ready;
+    const occupied = pool.runTestHook({ kind: 'test-sleep', ms: 1000 });
+    assert.is(await codeOf(pool.run('encoder', melWindow(0))), 'busy');
+    await occupied;
+    // Once the worker is free again, work is admitted.
+    const out = await pool.run('encoder', melWindow(0));
+    assert.equal(out.embedding.dims, [1, 256]);
+    assert.is(waits.length, 2, 'queue wait reported for each started task');
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a full queue rejects at once with busy', async () => {
+  const pool = createWorkerPool({ workers: 1, maxQueueLength: 1, maxQueueWaitMs: 5000 });
+  try {
+    await pool.ready;
+    const occupied = pool.runTestHook({ kind: 'test-sleep', ms: 300 });
+    const queued = pool.run('encoder', melWindow(0));
+    assert.is(await codeOf(pool.run('encoder', melWindow(1))), 'busy');
+    await Promise.all([occupied, queued]);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('high-priority tasks start before earlier normal ones', async () => {
+  const pool = createWorkerPool({ workers: 1, maxQueueWaitMs: 5000 });
+  try {
+    await pool.ready;
+    const order: string[] = [];
+    const occupied = pool.runTestHook({ kind: 'test-sleep', ms: 200 });
+    const normal = pool.run('encoder', melWindow(0), { priority: 'normal' }).then(() => order.push('normal'));
+    const high = pool.run('encoder', melWindow(1), { priority: 'high' }).then(() => order.push('high'));
+    await Promise.all([occupied, normal, high]);
+    assert.equal(order, ['high', 'normal']);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('aborting a queued task removes it with code aborted', async () => {
+  const pool = createWorkerPool({ workers: 1, maxQueueWaitMs: 5000 });
+  try {
+    await pool.ready;
+    const occupied = pool.runTestHook({ kind: 'test-sleep', ms: 200 });
+    const controller = new AbortController();
+    const queued = codeOf(pool.run('encoder', melWindow(0), { signal: controller.signal }));
+    controller.abort();
+    assert.is(await queued, 'aborted');
+    assert.is(pool.stats().queued, 0);
+    await occupied;
+  } finally {
+    await pool.close();
+  }
+});
+
+test('an unusable models directory rejects ready and every task', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clonecast-empty-'));
+  const pool = createWorkerPool({ modelsDir: dir });
+  try {
+    await pool.ready.then(() => assert.unreachable('ready resolved'), (err) => assert.instance(err, ManifestError));
+    await pool.run('encoder', melWindow(0)).then(() => assert.unreachable('run resolved'), (err) => assert.instance(err, ManifestError));
+    assert.is(pool.isReady(), false);
+  } finally {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('closing rejects queued work with pool_closed', async () => {
+  const pool = createWorkerPool({ workers: 1, maxQueueWaitMs: 5000 });
+  await pool.ready;
+  const occupied = codeOf(pool.runTestHook({ kind: 'test-sleep', ms: 300 }));
+  const queued = codeOf(pool.run('encoder', melWindow(0)));
+  await pool.close();
+  assert.is(await queued, 'pool_closed');
+  assert.is(await occupied, 'pool_closed');
+  assert.is(await codeOf(pool.run('encoder', melWindow(0))), 'pool_closed');
+});
+
+test.run();
