@@ -2,8 +2,9 @@
 
 The TypeScript twin lives in src/pipeline/text/normalize.ts; test/fixtures/text/english-v1.json
 (written by training/clonecast_train/synthesizer/text_fixture.py) proves the two agree. Every rule
-here is a plain ASCII regex or table so that it behaves identically in Python `re` and JS RegExp:
-change both sides together and regenerate the fixture.
+here is a plain ASCII regex or table so that it behaves identically in Python `re` and JS RegExp
+(no \s, \w, \d or \b: their Unicode meanings differ); change both sides together and regenerate
+the fixture.
 
 Steps, in order:
   1. Unicode -> ASCII: typographic quotes/dashes/ellipsis mapped, NFKD, combining marks stripped,
@@ -122,6 +123,8 @@ def _currency(m: re.Match) -> str:
         return " " + _number(amount) + " " + scale.lower() + " " + many + " "
     if frac is not None and len(frac) != 2:
         return " " + _number(whole + "." + frac) + " " + many + " "
+    if len(whole) > 15:
+        return " " + _number(whole + ("." + frac if frac else "")) + " " + many + " "
     units, cents = int(whole), int(frac) if frac else 0
     parts = []
     if units or not cents:
@@ -158,7 +161,7 @@ def to_ascii(text: str) -> str:
 
 def expand_abbreviations(text: str) -> str:
     """Step 2 (case-aware): 'St.' before a capitalised word is 'saint', otherwise 'street'."""
-    text = re.sub(r"(?<![A-Za-z])[Ss]t\.(?= [A-Z])", "saint", text)
+    text = re.sub(r"(?<![A-Za-z0-9])[Ss]t\.(?= [A-Z])", "saint", text)
     text = re.sub(r"(?<![A-Za-z0-9])[Ss]t\.", "street", text)
     for pattern, words in _ABBREVIATIONS:
         text = re.sub(r"(?<![A-Za-z])" + pattern + r"(?![A-Za-z])", words, text, flags=re.IGNORECASE)
@@ -172,10 +175,10 @@ def expand_numbers(text: str) -> str:
     text = re.sub(r"([$\u00a3\u20ac]) ?([0-9]+)(?:\.([0-9]+))?(?: (thousand|million|billion|trillion)(?![A-Za-z]))?",
                   _currency, text, flags=re.IGNORECASE)
     text = re.sub(r"([0-9]+(?:\.[0-9]+)?) ?%", lambda m: " " + _number(m.group(1)) + " percent ", text)
-    text = re.sub(r"([0-9]+) ?(st|nd|rd|th)(?![A-Za-z])", lambda m: " " + ordinal(int(m.group(1))) + " ", text,
+    text = re.sub(r"(?<![0-9])([0-9]{1,15})(st|nd|rd|th)(?![A-Za-z])", lambda m: " " + ordinal(int(m.group(1))) + " ", text,
                   flags=re.IGNORECASE)
     text = re.sub(r"(?<![0-9:])([0-9]{1,2}):([0-5][0-9])(?![0-9:])", _clock, text)
-    text = re.sub(r"(^|[\s(\[])-(?=\.?[0-9])", lambda m: m.group(1) + "minus ", text)
+    text = re.sub(r"(^|[ \t\n\r\f\v(\[])-(?=\.?[0-9])", lambda m: m.group(1) + "minus ", text)
     text = re.sub(r"(?<![A-Za-z])([0-9]*)\.([0-9]+)", lambda m: " " + _number(m.group(1) + "." + m.group(2)) + " ", text)
     text = re.sub(r"[0-9]+", lambda m: " " + _integer(m.group(0)) + " ", text)
     return text
@@ -190,7 +193,7 @@ def expand_symbols(text: str) -> str:
 
 def tidy(text: str) -> str:
     """Step 5 (on lowercase ASCII): punctuation onto the symbol set, unknown characters dropped."""
-    text = re.sub(r"[\s_]+", " ", text)
+    text = re.sub(r"[ \t\n\r\f\v_]+", " ", text)
     text = re.sub(r"[\"(){}\[\]<>]", " ", text)
     text = re.sub(r"(?<![a-z])'|'(?![a-z])", "", text)  # apostrophes only inside words
     text = re.sub(r"-{2,}", " - ", text)
