@@ -25,3 +25,28 @@ export class Preemphasis {
     this.previous = 0;
   }
 }
+
+/**
+ * Streaming de-emphasis, the inverse filter y[n] = x[n] + a*y[n-1] (y[-1] = 0): undoes
+ * {@link Preemphasis} exactly (e.g. after a vocoder or Griffin-Lim that outputs pre-emphasised audio).
+ */
+export class Deemphasis {
+  private previous = 0;
+
+  constructor(readonly coefficient: number) {}
+
+  /** Filters `input` into `output` (same length, may be the same array). */
+  process(input: ArrayLike<number>, output: Float32Array | Float64Array): void {
+    const a = this.coefficient;
+    let prev = this.previous;
+    for (let i = 0; i < input.length; i++) {
+      prev = input[i] + a * prev;
+      output[i] = prev;
+    }
+    this.previous = prev;
+  }
+
+  reset(): void {
+    this.previous = 0;
+  }
+}
