@@ -36,7 +36,7 @@ class VocoderConfig:
     cond_kernel2: int = 3        # second conv kernel (odd)
     hidden1: int = 256           # minGRU layer 1 (input: conditioning + previous sample)
     hidden2: int = 128           # minGRU layer 2 (input: conditioning + h1)
-    fc: int = 256                # hidden FC before the 512-way output
+    fc: int = 128                # hidden FC before the 512-way output
     classes: int = CLASSES
 
     @property
@@ -62,22 +62,50 @@ def log_g_positive(x: torch.Tensor) -> torch.Tensor:
     return torch.where(x >= 0, torch.log(F.relu(x) + 0.5), -F.softplus(-x))
 
 
-def min_gru_scan(pre: torch.Tensor, h0: torch.Tensor | None = None) -> torch.Tensor:
-    """Parallel minGRU over time. pre: [B, L, 2H] = [z_pre | k]; h0: [B, H] (>= 0) or None (zeros).
+class _LinearScan(torch.autograd.Function):
+    """h_t = a_t * h_{t-1} + b_t (h_{-1} = 0) as a plain loop over time, with a hand-written backward.
 
-    h_t = a_t h_{t-1} + b_t with a = 1 - sigmoid(z_pre), b = sigmoid(z_pre) * g(k) > 0, computed as
-    log h_t = A_t + logcumsumexp_s(log b_s - A_s), A_t = sum_{r<=t} log a_r (Heinsen's scan).
+    On CPU this is ~15x faster than the log-space scan (torch's logcumsumexp is slow there); on GPU
+    the log-space scan wins (one kernel instead of thousands). Inputs are time-major [L, B, H].
+    """
+
+    @staticmethod
+    def forward(ctx, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        h = torch.empty_like(b)
+        h[0] = b[0]
+        for t in range(1, b.shape[0]):
+            torch.addcmul(b[t], a[t], h[t - 1], out=h[t])
+        ctx.save_for_backward(a, h)
+        return h
+
+    @staticmethod
+    def backward(ctx, grad_h: torch.Tensor):
+        a, h = ctx.saved_tensors
+        grad_b = torch.empty_like(grad_h)
+        grad_b[-1] = grad_h[-1]
+        for t in range(grad_h.shape[0] - 2, -1, -1):
+            torch.addcmul(grad_h[t], a[t + 1], grad_b[t + 1], out=grad_b[t])
+        grad_a = torch.zeros_like(a)
+        grad_a[1:] = grad_b[1:] * h[:-1]
+        return grad_a, grad_b
+
+
+def min_gru_scan(pre: torch.Tensor) -> torch.Tensor:
+    """minGRU over time from h_{-1} = 0. pre: [B, L, 2H] = [z_pre | k] -> h [B, L, H].
+
+    h_t = a_t h_{t-1} + b_t with a = 1 - sigmoid(z_pre), b = sigmoid(z_pre) * g(k) > 0. On GPU, in log
+    space: log h_t = A_t + logcumsumexp_s(log b_s - A_s), A_t = sum_{r<=t} log a_r (Heinsen's scan).
+    Inference computes the same recurrence as h + z * (g - h).
     """
     z_pre, k = pre.chunk(2, dim=-1)
+    if pre.device.type == "cpu":
+        z = torch.sigmoid(z_pre)
+        h = _LinearScan.apply((1 - z).transpose(0, 1).contiguous(), (z * g_positive(k)).transpose(0, 1).contiguous())
+        return h.transpose(0, 1)
     log_a = -F.softplus(z_pre)
     log_b = -F.softplus(-z_pre) + log_g_positive(k)
-    if h0 is not None:
-        log_a = torch.cat([torch.zeros_like(log_a[:, :1]), log_a], dim=1)
-        log_b = torch.cat([torch.log(h0.clamp_min(1e-30)).unsqueeze(1), log_b], dim=1)
     a_star = torch.cumsum(log_a, dim=1)
-    log_h = a_star + torch.logcumsumexp(log_b - a_star, dim=1)
-    h = torch.exp(log_h)
-    return h[:, 1:] if h0 is not None else h
+    return torch.exp(a_star + torch.logcumsumexp(log_b - a_star, dim=1))
 
 
 def interpolation_weights(hop: int) -> torch.Tensor:
