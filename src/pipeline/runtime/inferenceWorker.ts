@@ -15,6 +15,14 @@ export interface InferenceWorkerData {
   readonly testHooks: boolean;
 }
 
+/**
+ * Runtime-internal: finish the current task, release the models and exit. Terminating a worker
+ * instead, while ORT is inside a run, aborts the whole process (Napi::Error during teardown).
+ */
+export interface ShutdownRequest {
+  readonly kind: 'shutdown';
+}
+
 const port = parentPort;
 if (!port) throw new Error('inferenceWorker.js must run as a worker thread');
 const { manifest, testHooks } = workerData as InferenceWorkerData;
@@ -23,8 +31,12 @@ const { manifest, testHooks } = workerData as InferenceWorkerData;
 const host = await loadModelHost(manifest);
 post({ kind: 'ready', vocoderEngine: host.vocoderEngine });
 
-port.on('message', (request: WorkerRequest | TestHookRequest) => {
+port.on('message', (request: WorkerRequest | TestHookRequest | ShutdownRequest) => {
   switch (request.kind) {
+    case 'shutdown':
+      host.close();
+      port.close(); // nothing keeps the thread alive now: it exits
+      break;
     case 'run':
       answer(request.id, () => {
         const outputs = host.run(request.model, request.feeds);
@@ -52,7 +64,7 @@ port.on('message', (request: WorkerRequest | TestHookRequest) => {
       post({ kind: 'ran', id: request.id, outputs: {} });
       break;
     default:
-      post({ kind: 'failed', id: (request as { id: number }).id ?? -1, message: `unknown request kind ${(request as { kind: string }).kind}` });
+      post({ kind: 'failed', id: (request as { id?: number }).id ?? -1, message: `unknown request kind ${(request as { kind: string }).kind}` });
   }
 });
 

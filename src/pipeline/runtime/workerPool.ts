@@ -10,7 +10,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { BusyError, RuntimeError, WorkerCrashedError, type RuntimeErrorCode } from './errors.js';
-import type { InferenceWorkerData } from './inferenceWorker.js';
+import type { InferenceWorkerData, ShutdownRequest } from './inferenceWorker.js';
 import { loadManifest, type ModelManifest } from './modelManifest.js';
 import { pinNativeRuntime } from './onnxRuntime.js';
 import type { InferenceClient, ModelKey, Tensor, VocodeRequest, VocodeResult, WorkerRequest, WorkerResponse } from './tasks.js';
@@ -67,6 +67,8 @@ export const DEFAULT_MAX_QUEUE_WAIT_MS = 2000;
 export const DEFAULT_MAX_QUEUE_LENGTH = 256;
 /** Replacement workers that die before becoming ready, in a row, before the pool gives up. */
 const MAX_CONSECUTIVE_START_FAILURES = 3;
+/** How long `close` waits for a worker to finish its task and exit before terminating it. */
+const SHUTDOWN_GRACE_MS = 10000;
 
 type OutgoingRequest = WorkerRequest | TestHookRequest;
 
@@ -194,9 +196,23 @@ export class WorkerPool implements InferenceClient {
     const exits = [...this.slots].map((slot) => {
       slot.job?.reject(new RuntimeError('pool_closed', 'inference pool closed'));
       slot.job = null;
-      return slot.worker.terminate();
+      return this.stop(slot.worker);
     });
     await Promise.allSettled(exits);
+  }
+
+  /**
+   * Asks a worker to finish its task and exit; terminates it only if it has not exited after
+   * SHUTDOWN_GRACE_MS (a terminate during a native ORT call aborts the process).
+   */
+  private async stop(worker: Worker): Promise<void> {
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const shutdown: ShutdownRequest = { kind: 'shutdown' };
+    worker.postMessage(shutdown);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), SHUTDOWN_GRACE_MS)));
+    if ((await Promise.race([exited, grace])) === 'late') await worker.terminate();
+    clearTimeout(timer);
   }
 
   private async start(options: WorkerPoolOptions): Promise<ModelManifest> {

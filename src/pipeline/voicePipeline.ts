@@ -1,0 +1,298 @@
+/**
+ * The voice pipeline facade: everything the server needs, and the only thing it calls, to clone a
+ * voice and speak with it. It composes the stages (text front end, sliding-window speaker encoder,
+ * chunked synthesizer, vocoder) over one inference client (the worker pool, or in-process for tools),
+ * reports per-stage seconds, and turns cancellation into an early, quiet end of the audio.
+ *
+ * Errors carry a stable `code`: `no_speakable_text` (TextError), `unsupported_sample_rate`
+ * (SampleRateError), `busy` / `worker_crashed` / `vocoder_unavailable` / `inference_failed`
+ * (RuntimeError), `invalid_embedding` / `not_ready` / `closed` (PipelineError), and the
+ * synthesizer's SynthesisError codes (`too_long`, ...).
+ */
+import { int16ToFloat } from './audio/wav.js';
+import { embedderConfigFromManifest, slidingWindowEmbedder, type EmbedderConfig, type EmbeddingUpdate } from './encoder/index.js';
+import { createInProcessClient, type InProcessClient } from './runtime/inProcessClient.js';
+import type { ModelManifest } from './runtime/modelManifest.js';
+import type { InferenceClient, ModelKey, VocodeRequest } from './runtime/tasks.js';
+import { createWorkerPool, type WorkerPool, type WorkerPoolHooks } from './runtime/workerPool.js';
+import { synthConfigFromManifest, synthesizeMelChunks, type SynthConfig } from './synthesizer/index.js';
+import { SymbolTable } from './text/index.js';
+import type { Embedding, SymbolSequence } from './types.js';
+
+export type { EmbeddingUpdate };
+
+/** Stages whose seconds the pipeline reports. */
+export type PipelineStage = 'embed' | 'synth' | 'vocode';
+
+/** Metrics observers: the pool's (queue wait, per-task seconds, worker exits) plus per-stage seconds. */
+export interface PipelineHooks extends WorkerPoolHooks {
+  /** Seconds one inference call of `stage` took, as seen by the pipeline (queue wait included). */
+  onStage?(stage: PipelineStage, seconds: number): void;
+}
+
+export interface VoicePipelineOptions {
+  /** Models directory (default: CLONECAST_MODELS, else <repo>/models). */
+  readonly modelsDir?: string;
+  /** `workers` (default): a worker-thread pool; `in-process`: inference on the calling thread (tests, tools). */
+  readonly inference?: 'workers' | 'in-process';
+  /** Worker threads (default 2). */
+  readonly workers?: number;
+  /** Longest wait for a worker before `busy` (default 2000 ms). */
+  readonly maxQueueWaitMs?: number;
+  readonly hooks?: PipelineHooks;
+}
+
+/** Codes of PipelineError. */
+export type PipelineErrorCode = 'not_ready' | 'invalid_embedding' | 'closed';
+
+export class PipelineError extends Error {
+  constructor(readonly code: PipelineErrorCode, message: string) {
+    super(message);
+    this.name = 'PipelineError';
+  }
+}
+
+/** Incremental enrollment from a stream of reference PCM. */
+export interface Enrollment {
+  /**
+   * Feeds 16-bit mono PCM at the enrollment's input rate (pieces of any size); resolves with the
+   * encoder windows this piece completed (often none). Pieces are consumed in call order.
+   */
+  push(pcm: Int16Array): Promise<readonly EmbeddingUpdate[]>;
+  /** The newest estimate, or null before the first complete window. */
+  readonly latest: EmbeddingUpdate | null;
+  /** Further pushes reject with `closed`; pending ones still resolve. */
+  close(): void;
+}
+
+export interface SpeakRequest {
+  /** Raw text (normalised here); one sentence or a few. */
+  readonly text: string;
+  /** The voice: an L2-normalised embedding of `embeddingDim` values. */
+  readonly embedding: Embedding;
+  /** Seed of the vocoder's sampler (default: random). Same seed, same text, same voice: same audio. */
+  readonly seed?: number;
+  /** Aborting ends the audio within one chunk: the iterator returns quietly. */
+  readonly signal?: AbortSignal;
+  /** Speaking-rate factor on predicted durations (1 = as trained; 1.2 = slower). */
+  readonly pace?: number;
+  /** Vocoder engine (default: the manifest's vocoder; `griffin-lim` needs no weights). */
+  readonly engine?: VocodeRequest['engine'];
+}
+
+/** Per-utterance figures, filled in while the audio is produced. */
+export interface UtteranceTimings {
+  /** Seconds in synthesizer calls (text encoder + decoder chunks, queue wait included). */
+  synthSeconds: number;
+  /** Seconds in vocoder calls. */
+  vocodeSeconds: number;
+  /** Milliseconds from `speak` to the first samples, or null before them. */
+  firstAudioMs: number | null;
+  /** Seconds of 16 kHz audio produced so far. */
+  audioSeconds: number;
+  /** Mel frames of the utterance (known after the text encoder ran), or null. */
+  melFrames: number | null;
+}
+
+/** One utterance: iterate for 16 kHz float samples in [-1, 1], progressively, chunk by chunk. */
+export interface Utterance extends AsyncIterable<Float32Array> {
+  /** What the symbols spell after normalisation. */
+  readonly text: string;
+  readonly timings: UtteranceTimings;
+}
+
+/** Creates the pipeline; it loads models in the background (`ready`). */
+export function createVoicePipeline(options: VoicePipelineOptions = {}): VoicePipeline {
+  return new VoicePipeline(options);
+}
+
+export class VoicePipeline {
+  /** Resolves when the models are loaded and inference is up; rejects (e.g. ManifestError) otherwise. */
+  readonly ready: Promise<void>;
+  private readonly hooks: PipelineHooks;
+  private pool: WorkerPool | null = null;
+  private inProcess: InProcessClient | null = null;
+  private loaded: { manifest: ModelManifest; embedder: EmbedderConfig; synth: SynthConfig; symbols: SymbolTable } | null = null;
+  private closed = false;
+
+  constructor(options: VoicePipelineOptions) {
+    this.hooks = options.hooks ?? {};
+    this.ready = this.load(options);
+    this.ready.catch(() => undefined); // reported through `ready` and every call
+  }
+
+  /** True while the pipeline can serve (for /readyz). */
+  isReady(): boolean {
+    if (this.closed || !this.loaded) return false;
+    return this.pool ? this.pool.isReady() : true;
+  }
+
+  /** The loaded manifest. @throws PipelineError `not_ready` before `ready`. */
+  get manifest(): ModelManifest {
+    return this.models().manifest;
+  }
+
+  /** Length of speaker embeddings (256), for validating stored voices. */
+  get embeddingDim(): number {
+    return this.models().embedder.embeddingDim;
+  }
+
+  /** Identity of the speaker encoder (sha256 of its file): embeddings are only comparable under one. */
+  get encoderId(): string {
+    return this.models().manifest.encoder.file.sha256;
+  }
+
+  /** Name of the vocoder engine in use, or `unavailable: <why>`. */
+  get vocoderEngine(): string {
+    return this.pool ? this.pool.vocoderEngine : this.inProcess?.vocoderEngine ?? 'unknown';
+  }
+
+  /**
+   * Starts an enrollment for 16-bit mono PCM at `inputRate` Hz.
+   * @throws SampleRateError `unsupported_sample_rate` outside 8000..48000 Hz.
+   */
+  createEnrollment(inputRate: number): Enrollment {
+    const { embedder } = this.models();
+    const client = this.timed(this.client('normal'));
+    const windows = slidingWindowEmbedder({ client, config: embedder, inputRate });
+    let open = true;
+    return {
+      push: (pcm) => (open ? windows.push(int16ToFloat(pcm)) : Promise.reject(new PipelineError('closed', 'enrollment closed'))),
+      get latest() {
+        return windows.latest;
+      },
+      close: () => {
+        open = false;
+      },
+    };
+  }
+
+  /**
+   * Raw text -> the normalised text the synthesizer will say.
+   * @throws TextError `no_speakable_text` when nothing speakable is left.
+   */
+  normalizeText(text: string): string {
+    return this.models().symbols.encode(text).text;
+  }
+
+  /**
+   * Speaks `text` with a voice. Text and embedding are checked now (errors throw here); inference
+   * starts when the returned utterance is iterated. The first samples come after the first mel chunk
+   * is decoded and vocoded; each later chunk's mel is decoded while the previous one is vocoded.
+   * @throws TextError `no_speakable_text`, PipelineError `invalid_embedding`.
+   */
+  speak(request: SpeakRequest): Utterance {
+    const { synth, symbols, embedder } = this.models();
+    const sequence = symbols.encode(request.text);
+    const e = request.embedding;
+    if (!(e instanceof Float32Array) || e.length !== embedder.embeddingDim || !e.every(Number.isFinite)) {
+      throw new PipelineError('invalid_embedding', `a voice embedding must be ${embedder.embeddingDim} finite float32 values`);
+    }
+    const timings: UtteranceTimings = { synthSeconds: 0, vocodeSeconds: 0, firstAudioMs: null, audioSeconds: 0, melFrames: null };
+    const audio = this.produce(request, sequence, synth, timings);
+    return { text: sequence.text, timings, [Symbol.asyncIterator]: () => audio };
+  }
+
+  /** Stops inference; pending work fails with `pool_closed`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.ready.catch(() => undefined);
+    await this.pool?.close();
+    this.inProcess?.close();
+  }
+
+  private async *produce(request: SpeakRequest, sequence: SymbolSequence, synth: SynthConfig, timings: UtteranceTimings): AsyncGenerator<Float32Array> {
+    const { signal } = request;
+    const startedAt = performance.now();
+    const rate = this.models().manifest.features[this.models().manifest.synthesizer.features].sampleRate;
+    // New utterances queue behind streams already playing; once admitted (text encoded), this one
+    // is a stream in progress too.
+    let admitted = false;
+    const client = this.timed(this.client(() => (admitted ? 'high' : 'normal'), signal), timings);
+    const seed = request.seed ?? Math.floor(Math.random() * 0x7fffffff);
+    let state: Uint8Array | null = null;
+    try {
+      const chunks = synthesizeMelChunks(client, synth, { symbols: sequence, embedding: request.embedding, signal, pace: request.pace }, (plan) => {
+        admitted = true;
+        timings.melFrames = plan.frames;
+      });
+      for await (const chunk of chunks) {
+        const result = await client.vocode({ mel: chunk.data, frames: chunk.frames, final: chunk.final, state, seed, engine: request.engine });
+        state = result.state;
+        if (signal?.aborted) return;
+        if (result.samples.length === 0) continue;
+        timings.firstAudioMs ??= performance.now() - startedAt;
+        timings.audioSeconds += result.samples.length / rate;
+        yield result.samples;
+      }
+    } catch (err) {
+      if (signal?.aborted) return; // cancellation is an outcome, not a failure
+      throw err;
+    }
+  }
+
+  private async load(options: VoicePipelineOptions): Promise<void> {
+    let manifest: ModelManifest;
+    if (options.inference === 'in-process') {
+      this.inProcess = await createInProcessClient(options.modelsDir);
+      manifest = this.inProcess.manifest;
+    } else {
+      this.pool = createWorkerPool({ modelsDir: options.modelsDir, workers: options.workers, maxQueueWaitMs: options.maxQueueWaitMs, hooks: this.hooks });
+      manifest = await this.pool.ready;
+    }
+    const s = manifest.synthesizer;
+    this.loaded = {
+      manifest,
+      embedder: embedderConfigFromManifest(manifest),
+      synth: synthConfigFromManifest(manifest),
+      symbols: new SymbolTable(s.symbols, s.text.normalizer),
+    };
+    if (this.closed) await this.close();
+  }
+
+  private models(): NonNullable<VoicePipeline['loaded']> {
+    if (this.closed) throw new PipelineError('closed', 'the voice pipeline is closed');
+    if (!this.loaded) throw new PipelineError('not_ready', 'the voice pipeline is still loading its models');
+    return this.loaded;
+  }
+
+  private client(priority: 'high' | 'normal' | (() => 'high' | 'normal'), signal?: AbortSignal): InferenceClient {
+    if (this.pool) return this.pool.withPriority(priority, signal);
+    if (this.inProcess) return this.inProcess;
+    throw new PipelineError('not_ready', 'the voice pipeline is still loading its models');
+  }
+
+  /** Wraps a client so every call's seconds go to the stage hook and, for an utterance, its timings. */
+  private timed(client: InferenceClient, timings?: UtteranceTimings): InferenceClient {
+    const report = (stage: PipelineStage, since: number) => {
+      const seconds = (performance.now() - since) / 1000;
+      if (timings && stage === 'synth') timings.synthSeconds += seconds;
+      if (timings && stage === 'vocode') timings.vocodeSeconds += seconds;
+      try {
+        this.hooks.onStage?.(stage, seconds);
+      } catch {
+        // metrics never break inference
+      }
+    };
+    const stageOf = (model: ModelKey): PipelineStage => (model === 'encoder' ? 'embed' : 'synth');
+    return {
+      run: async (model, feeds) => {
+        const since = performance.now();
+        try {
+          return await client.run(model, feeds);
+        } finally {
+          report(stageOf(model), since);
+        }
+      },
+      vocode: async (request) => {
+        const since = performance.now();
+        try {
+          return await client.vocode(request);
+        } finally {
+          report('vocode', since);
+        }
+      },
+    };
+  }
+}
