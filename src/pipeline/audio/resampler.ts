@@ -175,16 +175,22 @@ class PolyphaseResampler implements Resampler {
     }
     const out = new Float32Array(count);
     const buf = this.buffer;
+    let base = this.base, phase = this.phase;
+    const offset = 1 - halfTaps - this.bufferStart;
     for (let c = 0; c < count; c++) {
-      const first = this.base - halfTaps + 1 - this.bufferStart;
-      const row = this.phase * n;
+      const first = base + offset;
+      const row = phase * n;
       let acc = 0;
       for (let j = 0; j < n; j++) acc += buf[first + j] * taps[row + j];
       out[c] = acc;
-      this.phase += down;
-      this.base += Math.floor(this.phase / up);
-      this.phase %= up;
+      phase += down;
+      while (phase >= up) {
+        phase -= up;
+        base++;
+      }
     }
+    this.base = base;
+    this.phase = phase;
     this.outputs += count;
     return out;
   }
