@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+/**
+ * The `clonecast` command line:
+ *   clonecast serve   [--port N] [--host H] [--models DIR] [--data DIR] [--workers N]
+ *   clonecast say     --server ws://HOST:PORT (--voice ref.wav | --voice-id ID) --text "..." --out out.wav [--save-voice] [--json]
+ *   clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine NAME]
+ * Exit codes: 0 success, 1 failure (the error's code and message on stderr), 2 bad usage.
+ */
+import { parseArgs } from 'node:util';
+import { CloneCastError } from './errors.js';
+import { say } from './say.js';
+
+const USAGE = `usage:
+  clonecast serve   [--port N] [--host H] [--models DIR] [--data DIR] [--workers N]
+  clonecast say     --server ws://HOST:PORT (--voice ref.wav | --voice-id ID) --text "Hello there." --out out.wav [--save-voice] [--json]
+  clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine NAME]
+
+  serve     starts the server (HTTP + WebSocket /v1/stream); PORT env or 8080, CLONECAST_MODELS env or ./models
+  say       clones the voice of ref.wav (or uses a saved voice), speaks the text, writes a 16 kHz WAV;
+            --json prints {"ttfaMs","rtf","audioSeconds","embeddingWindows"} (ttfaMs: speak sent -> first frame, at the client)
+  resynth   real speech -> mel -> vocoder -> WAV (checks the vocoder alone)`;
+
+class UsageError extends Error {}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'say':
+      return sayCommand(rest);
+    case 'resynth':
+      return resynthCommand(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function serve(args: readonly string[]): Promise<number> {
+  const { values } = parse(args, { port: 'string', host: 'string', models: 'string', data: 'string', workers: 'string' });
+  const { startServer } = await import('../server/index.js');
+  const server = await startServer({
+    port: values.port === undefined ? undefined : integer(values.port, '--port', 0, 65535),
+    host: values.host,
+    modelsDir: values.models,
+    dataDir: values.data,
+    workers: values.workers === undefined ? undefined : integer(values.workers, '--workers', 1, 64),
+  });
+  // Tools (the benchmark, scripts) read this line to find the port.
+  process.stdout.write(`clonecast listening on port ${server.port}\n`);
+  server.ready.then(
+    () => process.stdout.write('clonecast ready\n'),
+    (err) => process.stderr.write(`clonecast: models failed to load: ${(err as Error).message}\n`),
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}
+
+async function sayCommand(args: readonly string[]): Promise<number> {
+  const { values } = parse(args, {
+    server: 'string', voice: 'string', 'voice-id': 'string', text: 'string', out: 'string', json: 'boolean', 'save-voice': 'boolean',
+  });
+  const server = required(values.server, '--server');
+  const text = required(values.text, '--text');
+  const out = required(values.out, '--out');
+  if ((values.voice === undefined) === (values['voice-id'] === undefined)) throw new UsageError('give exactly one of --voice and --voice-id');
+  const result = await say({ server, text, out, voiceWav: values.voice, voiceId: values['voice-id'], saveVoice: values['save-voice'] });
+  if (values.json) {
+    const { ttfaMs, rtf, audioSeconds, embeddingWindows, voiceId } = result;
+    process.stdout.write(`${JSON.stringify({ ttfaMs: round(ttfaMs, 1), rtf: rtf === null ? null : round(rtf, 3), audioSeconds: round(audioSeconds, 3), embeddingWindows, ...(voiceId ? { voiceId } : {}) })}\n`);
+  } else {
+    process.stdout.write(
+      `wrote ${out}: ${result.audioSeconds.toFixed(2)} s; first audio after ${result.ttfaMs.toFixed(0)} ms; rtf ${result.rtf?.toFixed(3) ?? 'n/a'}` +
+        `${result.embeddingWindows === null ? '' : `; voice from ${result.embeddingWindows} encoder windows`}${result.voiceId ? `; saved as ${result.voiceId}` : ''}\n`,
+    );
+  }
+  return 0;
+}
+
+/** Engineer C's resynthesis (src/client/resynth.ts), loaded by URL so the CLI works without it. */
+async function resynthCommand(args: readonly string[]): Promise<number> {
+  const { values } = parse(args, { in: 'string', out: 'string', models: 'string', engine: 'string' });
+  const input = required(values.in, '--in');
+  const out = required(values.out, '--out');
+  let mod: { resynth?: (options: Record<string, unknown>) => Promise<unknown> };
+  try {
+    mod = await import(new URL('./resynth.js', import.meta.url).href);
+  } catch (err) {
+    throw new CloneCastError('unavailable', `resynthesis is not available in this build (${(err as Error).message})`);
+  }
+  if (typeof mod.resynth !== 'function') throw new CloneCastError('unavailable', 'src/client/resynth.ts exports no resynth function');
+  const result = await mod.resynth({ in: input, out, input, modelsDir: values.models, engine: values.engine });
+  process.stdout.write(`wrote ${out}${result && typeof result === 'object' ? ` ${JSON.stringify(result)}` : ''}\n`);
+  return 0;
+}
+
+type Spec = Record<string, 'string' | 'boolean'>;
+
+function parse<S extends Spec>(args: readonly string[], spec: S) {
+  const options = Object.fromEntries(Object.entries(spec).map(([k, type]) => [k, { type }])) as { [K in keyof S]: { type: S[K] } };
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value.length === 0) throw new UsageError(`${flag} is required`);
+  return value;
+}
+
+function integer(value: string, flag: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be an integer in ${min}..${max}, got "${value}"`);
+  return n;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`clonecast: ${err.message}\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof CloneCastError) {
+      process.stderr.write(`clonecast: ${err.code}: ${err.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`clonecast: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
