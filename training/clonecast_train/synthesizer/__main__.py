@@ -1,4 +1,11 @@
-"""CLI: pack | train | export | random (see training/notes/synthesizer.md)."""
+"""CLI (run from training/): python -m clonecast_train.synthesizer {pack,train,export,random} ...
+
+    pack    transcribed corpora -> ../.device-data/synth.npz (synthMel uint8 + symbol ids), <= --budget-mb
+    train   synth.npz + pools.npz -> runs/synth/last.pt (--device cuda --minutes M; resumes)
+    export  checkpoint -> models/synth_encoder.onnx + synth_decoder.onnx + manifest `synthesizer`
+    random  random-weight export (placeholder for pipeline tests)
+See training/notes/synthesizer.md for the commands used and the figures.
+"""
 from __future__ import annotations
 
 import argparse
@@ -6,14 +13,14 @@ from pathlib import Path
 
 import torch
 
-from .export import export_and_register
-from .model import SynthConfig, Synthesizer
-
 REPO = Path(__file__).resolve().parents[3]
+DEVICE_DATA = REPO / ".device-data"
+SHARED_DATA = Path("/work/shared/data")
 
 
-def random_model(seed: int) -> Synthesizer:
+def random_model(seed: int):
     """Random weights with a duration bias of ~5 frames per symbol, so placeholder output has a length."""
+    from .model import SynthConfig, Synthesizer
     torch.manual_seed(seed)
     model = Synthesizer(SynthConfig())
     with torch.no_grad():
@@ -22,17 +29,79 @@ def random_model(seed: int) -> Synthesizer:
     return model.eval()
 
 
+def _pack(a: argparse.Namespace) -> None:
+    from .pack import pack
+    metadatas = [(Path(m), Path(m).parent.name) for m in a.metadata]
+    pack(metadatas, Path(a.out), a.budget_mb, a.max_frames, set(a.keep_full), a.seed)
+
+
+def _train(a: argparse.Namespace) -> None:
+    from .train import train
+    train(Path(a.data), Path(a.out), a.device, a.minutes, a.steps, Path(a.pools) if a.pools else None,
+          a.batch_frames, a.max_batch, a.lr, a.warmup, a.checkpoint_minutes, a.seed, a.log_every)
+
+
+def _export(a: argparse.Namespace) -> None:
+    from .export import export_and_register
+    from .model import load_model
+    model, ckpt = load_model(Path(a.checkpoint))
+    trained_on = a.trained_on or (f"{ckpt['step']} steps ({ckpt.get('seconds', 0) / 60:.1f} min) on "
+                                  f"{Path(ckpt.get('data', '?')).name}: {len(ckpt.get('trainSpeakers', []))} speakers")
+    enc, dec = export_and_register(model.eval(), Path(a.models), trained_on, {"steps": int(ckpt["step"])})
+    print(f"wrote {enc} and {dec}")
+
+
+def _random(a: argparse.Namespace) -> None:
+    from .export import export_and_register
+    enc, dec = export_and_register(random_model(a.seed), a.models,
+                                   f"nothing (random weights, seed {a.seed}): placeholder for pipeline tests")
+    print(f"wrote {enc} and {dec}")
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="clonecast_train.synthesizer")
+    parser = argparse.ArgumentParser(prog="clonecast_train.synthesizer", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("random", help="export a random-weight model (placeholder for pipeline tests)")
+
+    p = sub.add_parser("pack", help="corpora -> synth.npz")
+    p.add_argument("--metadata", nargs="+", default=[str(SHARED_DATA / "asterisk_en" / "metadata.csv"),
+                                                    str(REPO / "data" / "synthetic" / "metadata.csv")])
+    p.add_argument("--out", default=str(DEVICE_DATA / "synth.npz"))
+    p.add_argument("--budget-mb", type=float, default=30.0, help="raw uint8 mel megabytes (file is smaller)")
+    p.add_argument("--max-frames", type=int, default=1000, help="longest utterance kept (12.5 s)")
+    p.add_argument("--keep-full", nargs="*", default=["allison"], help="speakers never subsampled")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_pack)
+
+    p = sub.add_parser("train", help="train from synth.npz (resumes from OUT/last.pt)")
+    p.add_argument("--data", default=str(DEVICE_DATA / "synth.npz"))
+    p.add_argument("--pools", default=str(DEVICE_DATA / "pools.npz"))
+    p.add_argument("--out", default=str(REPO / "runs" / "synth"))
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--minutes", type=float)
+    p.add_argument("--steps", type=int, help="cumulative step budget")
+    p.add_argument("--batch-frames", type=int, default=12000, help="padded mel frames per batch")
+    p.add_argument("--max-batch", type=int, default=64)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--warmup", type=int, default=300)
+    p.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--log-every", type=int, default=50)
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("export", help="checkpoint -> ONNX + manifest")
+    p.add_argument("checkpoint")
+    p.add_argument("--models", default=str(REPO / "models"))
+    p.add_argument("--trained-on", default=None)
+    p.set_defaults(func=_export)
+
+    p = sub.add_parser("random", help="random-weight export")
     p.add_argument("--models", type=Path, default=REPO / "models")
     p.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    if args.cmd == "random":
-        model = random_model(args.seed)
-        enc, dec = export_and_register(model, args.models, f"nothing (random weights, seed {args.seed}): placeholder for pipeline tests")
-        print(f"wrote {enc} and {dec}")
+    p.set_defaults(func=_random)
+
+    a = parser.parse_args(argv)
+    a.func(a)
 
 
 if __name__ == "__main__":
