@@ -40,6 +40,11 @@ export interface VoicePipelineOptions {
   /** Longest wait for a worker before `busy` (default 2000 ms). */
   readonly maxQueueWaitMs?: number;
   readonly hooks?: PipelineHooks;
+  /**
+   * Mel frames in an utterance's first chunk (default 4 = 50 ms of audio): the first audio waits for
+   * this chunk's decode and vocode, so it is small; later chunks double up to 8 x chunkFrames.
+   */
+  readonly firstChunkFrames?: number;
 }
 
 /** Codes of PipelineError. */
@@ -101,6 +106,8 @@ export interface Utterance extends AsyncIterable<Float32Array> {
   readonly timings: UtteranceTimings;
 }
 
+const DEFAULT_FIRST_CHUNK_FRAMES = 4;
+
 /** Creates the pipeline; it loads models in the background (`ready`). */
 export function createVoicePipeline(options: VoicePipelineOptions = {}): VoicePipeline {
   return new VoicePipeline(options);
@@ -114,9 +121,11 @@ export class VoicePipeline {
   private inProcess: InProcessClient | null = null;
   private loaded: { manifest: ModelManifest; embedder: EmbedderConfig; synth: SynthConfig; symbols: SymbolTable } | null = null;
   private closed = false;
+  private readonly firstChunkFrames: number;
 
   constructor(options: VoicePipelineOptions) {
     this.hooks = options.hooks ?? {};
+    this.firstChunkFrames = options.firstChunkFrames ?? DEFAULT_FIRST_CHUNK_FRAMES;
     this.ready = this.load(options);
     this.ready.catch(() => undefined); // reported through `ready` and every call
   }
@@ -213,7 +222,7 @@ export class VoicePipeline {
     const seed = request.seed ?? Math.floor(Math.random() * 0x7fffffff);
     let state: Uint8Array | null = null;
     try {
-      const chunks = synthesizeMelChunks(client, synth, { symbols: sequence, embedding: request.embedding, signal, pace: request.pace }, (plan) => {
+      const chunks = synthesizeMelChunks(client, synth, { symbols: sequence, embedding: request.embedding, signal, pace: request.pace, firstChunkFrames: this.firstChunkFrames }, (plan) => {
         admitted = true;
         timings.melFrames = plan.frames;
       });
