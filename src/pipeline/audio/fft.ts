@@ -2,29 +2,28 @@
  * Discrete Fourier transforms of any length, in float64, with every table precomputed at
  * construction so that a transform allocates nothing.
  *
- * Powers of two use an iterative radix-2 transform; other lengths use Bluestein's chirp-z
- * algorithm (a power-of-two circular convolution), so 800-point synthMel frames cost about
- * three 1024-point transforms. Real transforms of even length pack the input into a complex
- * transform of half the length.
+ * Powers of two use an iterative radix-2 transform; lengths whose prime factors are all small
+ * (<= 7, e.g. 400 = 4*4*5*5) use a mixed-radix Cooley-Tukey transform (kissfft's layout); any
+ * other length uses Bluestein's chirp-z algorithm (a power-of-two circular convolution). Real
+ * transforms of even length pack the input into a complex transform of half the length, so an
+ * 800-point synthMel frame is one 400-point mixed-radix transform.
  */
 
 /** An in-place complex DFT of a fixed length `n` (any n >= 1) over split real/imaginary arrays. */
 export class ComplexFft {
   readonly n: number;
-  private readonly radix2: Radix2 | null;
-  private readonly bluestein: Bluestein | null;
+  private readonly engine: { transform(re: Float64Array, im: Float64Array): void };
 
   constructor(n: number) {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`FFT length must be a positive integer, got ${n}`);
     this.n = n;
-    this.radix2 = isPowerOfTwo(n) ? new Radix2(n) : null;
-    this.bluestein = this.radix2 ? null : new Bluestein(n);
+    const factors = smallFactors(n);
+    this.engine = isPowerOfTwo(n) ? new Radix2(n) : factors ? new MixedRadix(n, factors) : new Bluestein(n);
   }
 
   /** Forward DFT in place: X[k] = sum_j x[j] e^{-2 pi i jk/n}. Both arrays have length >= n. */
   forward(re: Float64Array, im: Float64Array): void {
-    if (this.radix2) this.radix2.transform(re, im);
-    else this.bluestein!.transform(re, im);
+    this.engine.transform(re, im);
   }
 
   /** Inverse DFT in place, scaled by 1/n so that inverse(forward(x)) = x. */
@@ -164,6 +163,133 @@ export class RealFft {
 
 function isPowerOfTwo(n: number): boolean {
   return (n & (n - 1)) === 0;
+}
+
+/** Largest prime factor the mixed-radix transform handles (generic butterflies cost p^2 per point). */
+const MAX_SMALL_FACTOR = 7;
+
+/** n's factors (4s first, then 2, 3, 5, 7) or null when n has a prime factor above MAX_SMALL_FACTOR. */
+function smallFactors(n: number): number[] | null {
+  const factors: number[] = [];
+  let rest = n;
+  for (const p of [4, 2, 3, 5, 7]) {
+    while (rest % p === 0) {
+      factors.push(p);
+      rest /= p;
+    }
+  }
+  return rest === 1 ? factors : null;
+}
+
+/**
+ * Mixed-radix decimation-in-time Cooley-Tukey (the layout of kissfft): out-of-place recursion over
+ * the factors with one table of n twiddles, radix-2 and radix-4 butterflies specialised, others
+ * (3, 5, 7) generic.
+ */
+class MixedRadix {
+  private readonly n: number;
+  private readonly factors: number[];
+  private readonly twRe: Float64Array;
+  private readonly twIm: Float64Array;
+  private readonly inRe: Float64Array;
+  private readonly inIm: Float64Array;
+  private readonly scratchRe: Float64Array;
+  private readonly scratchIm: Float64Array;
+
+  constructor(n: number, factors: number[]) {
+    this.n = n;
+    this.factors = factors;
+    this.twRe = new Float64Array(n);
+    this.twIm = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      this.twRe[i] = Math.cos((2 * Math.PI * i) / n);
+      this.twIm[i] = -Math.sin((2 * Math.PI * i) / n);
+    }
+    this.inRe = new Float64Array(n);
+    this.inIm = new Float64Array(n);
+    this.scratchRe = new Float64Array(MAX_SMALL_FACTOR);
+    this.scratchIm = new Float64Array(MAX_SMALL_FACTOR);
+  }
+
+  transform(re: Float64Array, im: Float64Array): void {
+    this.inRe.set(re.subarray(0, this.n));
+    this.inIm.set(im.subarray(0, this.n));
+    this.work(re, im, 0, 0, 1, 0, this.n);
+  }
+
+  /**
+   * DFT of length `len` of the input samples inOffset, inOffset + stride, ... into
+   * out[outOffset .. outOffset + len); `stride` is also the twiddle stride (n / len).
+   */
+  private work(outRe: Float64Array, outIm: Float64Array, outOffset: number, inOffset: number, stride: number, level: number, len: number): void {
+    const p = this.factors[level];
+    const m = len / p;
+    if (m === 1) {
+      for (let j = 0; j < p; j++) {
+        outRe[outOffset + j] = this.inRe[inOffset + j * stride];
+        outIm[outOffset + j] = this.inIm[inOffset + j * stride];
+      }
+    } else {
+      for (let j = 0; j < p; j++) this.work(outRe, outIm, outOffset + j * m, inOffset + j * stride, stride * p, level + 1, m);
+    }
+    if (p === 2) this.butterfly2(outRe, outIm, outOffset, stride, m);
+    else if (p === 4) this.butterfly4(outRe, outIm, outOffset, stride, m);
+    else this.butterflyGeneric(outRe, outIm, outOffset, stride, m, p);
+  }
+
+  private butterfly2(re: Float64Array, im: Float64Array, at: number, stride: number, m: number): void {
+    const { twRe, twIm } = this;
+    for (let k = 0; k < m; k++) {
+      const a = at + k, b = a + m, t = k * stride;
+      const tr = re[b] * twRe[t] - im[b] * twIm[t];
+      const ti = re[b] * twIm[t] + im[b] * twRe[t];
+      re[b] = re[a] - tr; im[b] = im[a] - ti;
+      re[a] += tr; im[a] += ti;
+    }
+  }
+
+  private butterfly4(re: Float64Array, im: Float64Array, at: number, stride: number, m: number): void {
+    const { twRe, twIm } = this;
+    for (let k = 0; k < m; k++) {
+      const i0 = at + k, i1 = i0 + m, i2 = i1 + m, i3 = i2 + m;
+      const t1 = k * stride, t2 = 2 * t1, t3 = 3 * t1;
+      const s0r = re[i1] * twRe[t1] - im[i1] * twIm[t1], s0i = re[i1] * twIm[t1] + im[i1] * twRe[t1];
+      const s1r = re[i2] * twRe[t2] - im[i2] * twIm[t2], s1i = re[i2] * twIm[t2] + im[i2] * twRe[t2];
+      const s2r = re[i3] * twRe[t3] - im[i3] * twIm[t3], s2i = re[i3] * twIm[t3] + im[i3] * twRe[t3];
+      const s5r = re[i0] - s1r, s5i = im[i0] - s1i;
+      const a0r = re[i0] + s1r, a0i = im[i0] + s1i;
+      const s3r = s0r + s2r, s3i = s0i + s2i;
+      const s4r = s0r - s2r, s4i = s0i - s2i;
+      re[i2] = a0r - s3r; im[i2] = a0i - s3i;
+      re[i0] = a0r + s3r; im[i0] = a0i + s3i;
+      re[i1] = s5r + s4i; im[i1] = s5i - s4r;
+      re[i3] = s5r - s4i; im[i3] = s5i + s4r;
+    }
+  }
+
+  private butterflyGeneric(re: Float64Array, im: Float64Array, at: number, stride: number, m: number, p: number): void {
+    const { twRe, twIm, scratchRe, scratchIm, n } = this;
+    for (let u = 0; u < m; u++) {
+      for (let q = 0, k = at + u; q < p; q++, k += m) {
+        scratchRe[q] = re[k];
+        scratchIm[q] = im[k];
+      }
+      for (let q1 = 0, k = u; q1 < p; q1++, k += m) {
+        // X[k] = sum_q scratch[q] * W_len^{q k}, with W_len = tw[stride]; k is u + q1*m.
+        let sr = scratchRe[0], si = scratchIm[0];
+        const step = (stride * k) % n;
+        let t = 0;
+        for (let q = 1; q < p; q++) {
+          t += step;
+          if (t >= n) t -= n;
+          sr += scratchRe[q] * twRe[t] - scratchIm[q] * twIm[t];
+          si += scratchRe[q] * twIm[t] + scratchIm[q] * twRe[t];
+        }
+        re[at + k] = sr;
+        im[at + k] = si;
+      }
+    }
+  }
 }
 
 /** Iterative decimation-in-time radix-2 transform with a bit-reversal table and twiddles. */

@@ -26,7 +26,9 @@ function seededSignal(n: number, seed: number): Float64Array {
   return x;
 }
 
-for (const n of [1, 2, 3, 8, 15, 400, 512, 800, 1023]) {
+// powers of two (radix-2), small-factor lengths (mixed radix: 6, 24, 98, 400, 800, 1000) and lengths with
+// a large prime factor (Bluestein: 26 -> 13, 1023 = 3*11*31)
+for (const n of [1, 2, 3, 6, 8, 15, 24, 26, 98, 400, 512, 800, 1000, 1023]) {
   test(`RealFft(${n}).forward matches the naive DFT`, () => {
     const x = seededSignal(n, n);
     const ref = naiveDft(x);
@@ -63,20 +65,21 @@ test('RealFft zero-pads input shorter than n', () => {
   assert.equal(Array.from(a[1]), Array.from(b[1]));
 });
 
-test('ComplexFft of a pure tone puts all energy in one bin (n = 100, Bluestein)', () => {
-  const n = 100;
-  const fft = new ComplexFft(n);
-  const re = new Float64Array(n), im = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    re[j] = Math.cos((2 * Math.PI * 7 * j) / n);
-    im[j] = Math.sin((2 * Math.PI * 7 * j) / n);
-  }
-  fft.forward(re, im);
-  for (let k = 0; k < n; k++) {
-    const mag = Math.hypot(re[k], im[k]);
-    assert.ok(Math.abs(mag - (k === 7 ? n : 0)) < 1e-9, `bin ${k}: ${mag}`);
-  }
-});
+for (const n of [49, 100, 97]) {
+  test(`ComplexFft(${n}) of a pure tone puts all energy in one bin`, () => {
+    const fft = new ComplexFft(n);
+    const re = new Float64Array(n), im = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      re[j] = Math.cos((2 * Math.PI * 7 * j) / n);
+      im[j] = Math.sin((2 * Math.PI * 7 * j) / n);
+    }
+    fft.forward(re, im);
+    for (let k = 0; k < n; k++) {
+      const mag = Math.hypot(re[k], im[k]);
+      assert.ok(Math.abs(mag - (k === 7 ? n : 0)) < 1e-9, `bin ${k}: ${mag}`);
+    }
+  });
+}
 
 test('FFT lengths that are not positive integers are rejected', () => {
   assert.throws(() => new RealFft(0), /positive integer/);
