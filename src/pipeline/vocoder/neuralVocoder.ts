@@ -1,0 +1,115 @@
+/**
+ * The neural vocoder's streaming: mel chunks -> conditioning -> sample loop (native or ONNX) ->
+ * mu-law decode -> de-emphasis, with everything a stream needs carried in its state bytes.
+ * Several streams' chunks can run as one batch (one loop call for B streams).
+ */
+import type { VocodeRequest, VocodeResult } from '../runtime/tasks.js';
+import { Conditioning } from './conditioning.js';
+import { advanceMel } from './melWindow.js';
+import { deemphasize, muLawTable } from './mulaw.js';
+import { fillUniforms } from './rng.js';
+import type { SampleLoop } from './sampleLoop.js';
+import { StateKind, decodeState, encodeState, type StreamState } from './streamState.js';
+import type { VocoderModel } from './vocoderModel.js';
+
+/** A chunk prepared for the sample loop. */
+interface Prepared {
+  readonly state: StreamState;
+  readonly cond: Float32Array;
+  readonly firstRow: number;
+  readonly blocks: number;
+}
+
+export class NeuralVocoder {
+  private readonly cond: Conditioning;
+  private readonly table: Float64Array;
+
+  /**
+   * @param fingerprint identifies the weights inside stream states (first 32 bits of their sha256)
+   */
+  constructor(private readonly model: VocoderModel, private readonly loop: SampleLoop, private readonly fingerprint: number) {
+    this.cond = new Conditioning(model.dims, model.weights);
+    this.table = muLawTable(model.dims.muBits);
+  }
+
+  get engine(): string {
+    return this.loop.engine;
+  }
+
+  /** One stream's chunk (see {@link vocodeBatch}). */
+  vocode(req: VocodeRequest): VocodeResult {
+    return this.vocodeBatch([req])[0];
+  }
+
+  /**
+   * Chunks of different streams (one per stream). Chunks that complete the same number of
+   * samples share one loop call; each stream's output is the same as when run alone.
+   */
+  vocodeBatch(reqs: readonly VocodeRequest[]): VocodeResult[] {
+    const { hop, condDim: D, hidden1: H1, hidden2: H2, preemphasis } = this.model.dims;
+    const prepared = reqs.map((r) => this.prepare(r));
+    const results: VocodeResult[] = new Array(reqs.length);
+    const groups = new Map<number, number[]>();
+    prepared.forEach((p, i) => {
+      const g = groups.get(p.blocks);
+      if (g) g.push(i);
+      else groups.set(p.blocks, [i]);
+    });
+    for (const [blocks, members] of groups) {
+      const n = blocks * hop;
+      const B = members.length;
+      const classes = new Int32Array(n * B);
+      if (n > 0) {
+        const cond = new Float32Array(n * B * D);
+        const uniform = new Float32Array(n * B);
+        const h1 = new Float32Array(B * H1), h2 = new Float32Array(B * H2), prev = new Int32Array(B);
+        members.forEach((i, b) => {
+          const p = prepared[i];
+          this.cond.upsample(p.cond, p.firstRow, blocks, cond, b, B);
+          p.state.rng = fillUniforms(p.state.rng, uniform, n, b, B);
+          h1.set(p.state.vector.subarray(0, H1), b * H1);
+          h2.set(p.state.vector.subarray(H1, H1 + H2), b * H2);
+          prev[b] = p.state.prev;
+        });
+        classes.set(this.loop.run(cond, uniform, n, B, { h1, h2, prev }));
+        members.forEach((i, b) => {
+          const s = prepared[i].state;
+          s.vector.set(h1.subarray(b * H1, (b + 1) * H1), 0);
+          s.vector.set(h2.subarray(b * H2, (b + 1) * H2), H1);
+          s.prev = prev[b];
+        });
+      }
+      members.forEach((i, b) => {
+        const s = prepared[i].state;
+        const x = new Float64Array(n);
+        for (let t = 0; t < n; t++) x[t] = this.table[classes[t * B + b]];
+        const samples = new Float32Array(n);
+        s.yPrev = deemphasize(x, preemphasis, s.yPrev, samples);
+        results[i] = { samples, state: encodeState(s) };
+      });
+    }
+    return results;
+  }
+
+  /** Validates state, adds the chunk's mel, computes the conditioning rows its blocks need. */
+  private prepare(req: VocodeRequest): Prepared {
+    const { nMels, context, hidden1, hidden2, classes } = this.model.dims;
+    const state = req.state
+      ? decodeState(req.state, StateKind.Neural, this.fingerprint, hidden1 + hidden2, nMels)
+      : this.initialState(req.seed);
+    const win = advanceMel(state, req.mel, req.frames, req.final, context + 1, nMels);
+    if (state.prev < 0 || state.prev >= classes) throw new Error('unreachable: prev class checked at decode');
+    const used = win.blocks > 0 ? win.blocks + 2 * context + 2 : 0;
+    const rows = win.rows.subarray(win.firstBlockRow * nMels, (win.firstBlockRow + used) * nMels);
+    return { state, cond: this.cond.frames(rows, used), firstRow: 0, blocks: win.blocks };
+  }
+
+  private initialState(seed: number): StreamState {
+    const { hidden1, hidden2, classes } = this.model.dims;
+    return {
+      kind: StateKind.Neural, model: this.fingerprint, rng: seed >>> 0, prev: classes >> 1, yPrev: 0,
+      framesSeen: 0, blocksEmitted: 0, finished: false,
+      vector: new Float32Array(hidden1 + hidden2), tail: new Float32Array(0), tailRows: 0,
+    };
+  }
+}

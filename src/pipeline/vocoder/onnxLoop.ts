@@ -1,0 +1,38 @@
+/** The sample loop as an ONNX `Loop` graph (models/vocoder_loop.onnx): the engine when the native addon is absent. */
+import { createOnnxSession, type OnnxSession } from '../runtime/onnxRuntime.js';
+import type { LoopState, SampleLoop } from './sampleLoop.js';
+import type { VocoderDims } from './vocoderModel.js';
+
+export class OnnxSampleLoop implements SampleLoop {
+  readonly engine = 'onnx-loop';
+  private readonly session: OnnxSession;
+
+  constructor(loopPath: string, private readonly dims: VocoderDims) {
+    this.session = createOnnxSession(loopPath);
+  }
+
+  run(cond: Float32Array, uniform: Float32Array, n: number, streams: number, state: LoopState): Int32Array {
+    const { hidden1: H1, hidden2: H2, condDim: D } = this.dims;
+    const prev = new BigInt64Array(streams);
+    for (let b = 0; b < streams; b++) prev[b] = BigInt(state.prev[b]);
+    const out = this.session.runSync({
+      cond: { type: 'float32', data: cond.subarray(0, n * streams * D), dims: [n, streams, D] },
+      uniform: { type: 'float32', data: uniform.subarray(0, n * streams), dims: [n, streams] },
+      h1: { type: 'float32', data: state.h1, dims: [streams, H1] },
+      h2: { type: 'float32', data: state.h2, dims: [streams, H2] },
+      prev: { type: 'int64', data: prev, dims: [streams] },
+    });
+    state.h1.set(out.h1_out.data as Float32Array);
+    state.h2.set(out.h2_out.data as Float32Array);
+    const prevOut = out.prev_out.data as BigInt64Array;
+    for (let b = 0; b < streams; b++) state.prev[b] = Number(prevOut[b]);
+    const classes = out.classes.data as BigInt64Array;
+    const result = new Int32Array(classes.length);
+    for (let i = 0; i < classes.length; i++) result[i] = Number(classes[i]);
+    return result;
+  }
+
+  release(): void {
+    this.session.release();
+  }
+}

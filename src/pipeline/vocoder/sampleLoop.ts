@@ -1,0 +1,27 @@
+/**
+ * The vocoder's sample-by-sample loop, behind one interface so the streaming logic does not care
+ * whether it runs in the native addon or in an ONNX `Loop`. Both follow the same arithmetic
+ * (training/clonecast_train/vocoder/loop_graph.py documents it).
+ */
+
+/** Recurrent state of B streams, updated in place by {@link SampleLoop.run}. */
+export interface LoopState {
+  /** [B][hidden1] */
+  readonly h1: Float32Array;
+  /** [B][hidden2] */
+  readonly h2: Float32Array;
+  /** [B] class of each stream's last sample. */
+  readonly prev: Int32Array;
+}
+
+export interface SampleLoop {
+  /** 'native' or 'onnx-loop'. */
+  readonly engine: string;
+  /**
+   * Runs `n` samples for `streams` streams.
+   * @param cond per-sample conditioning [n][streams][condDim]
+   * @param uniform sampler uniforms in [0, 1), [n][streams]
+   * @returns classes [n][streams]
+   */
+  run(cond: Float32Array, uniform: Float32Array, n: number, streams: number, state: LoopState): Int32Array;
+}
