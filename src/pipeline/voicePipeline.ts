@@ -41,8 +41,9 @@ export interface VoicePipelineOptions {
   readonly maxQueueWaitMs?: number;
   readonly hooks?: PipelineHooks;
   /**
-   * Mel frames in an utterance's first chunk (default 4 = 50 ms of audio): the first audio waits for
-   * this chunk's decode and vocode, so it is small; later chunks double up to 8 x chunkFrames.
+   * Mel frames in an utterance's first chunk (default: the vocoder's look-ahead + 2, i.e. 25 ms of
+   * audio out of the first chunk). The first audio waits for this chunk's decode and vocode, so it
+   * is small; later chunks double up to 8 x chunkFrames.
    */
   readonly firstChunkFrames?: number;
 }
@@ -106,7 +107,8 @@ export interface Utterance extends AsyncIterable<Float32Array> {
   readonly timings: UtteranceTimings;
 }
 
-const DEFAULT_FIRST_CHUNK_FRAMES = 4;
+/** Frames of audio the first chunk should complete beyond the vocoder's look-ahead (2 = 25 ms). */
+const FIRST_CHUNK_AUDIO_FRAMES = 2;
 
 /** Creates the pipeline; it loads models in the background (`ready`). */
 export function createVoicePipeline(options: VoicePipelineOptions = {}): VoicePipeline {
@@ -119,13 +121,13 @@ export class VoicePipeline {
   private readonly hooks: PipelineHooks;
   private pool: WorkerPool | null = null;
   private inProcess: InProcessClient | null = null;
-  private loaded: { manifest: ModelManifest; embedder: EmbedderConfig; synth: SynthConfig; symbols: SymbolTable } | null = null;
+  private loaded: { manifest: ModelManifest; embedder: EmbedderConfig; synth: SynthConfig; symbols: SymbolTable; firstChunkFrames: number } | null = null;
   private closed = false;
-  private readonly firstChunkFrames: number;
+  private readonly firstChunkOption: number | undefined;
 
   constructor(options: VoicePipelineOptions) {
     this.hooks = options.hooks ?? {};
-    this.firstChunkFrames = options.firstChunkFrames ?? DEFAULT_FIRST_CHUNK_FRAMES;
+    this.firstChunkOption = options.firstChunkFrames;
     this.ready = this.load(options);
     this.ready.catch(() => undefined); // reported through `ready` and every call
   }
@@ -222,7 +224,7 @@ export class VoicePipeline {
     const seed = request.seed ?? Math.floor(Math.random() * 0x7fffffff);
     let state: Uint8Array | null = null;
     try {
-      const chunks = synthesizeMelChunks(client, synth, { symbols: sequence, embedding: request.embedding, signal, pace: request.pace, firstChunkFrames: this.firstChunkFrames }, (plan) => {
+      const chunks = synthesizeMelChunks(client, synth, { symbols: sequence, embedding: request.embedding, signal, pace: request.pace, firstChunkFrames: this.models().firstChunkFrames }, (plan) => {
         admitted = true;
         timings.melFrames = plan.frames;
       });
@@ -256,6 +258,7 @@ export class VoicePipeline {
       embedder: embedderConfigFromManifest(manifest),
       synth: synthConfigFromManifest(manifest),
       symbols: new SymbolTable(s.symbols, s.text.normalizer),
+      firstChunkFrames: this.firstChunkOption ?? vocoderLookahead(manifest) + FIRST_CHUNK_AUDIO_FRAMES,
     };
     if (this.closed) await this.close();
   }
@@ -304,4 +307,16 @@ export class VoicePipeline {
       },
     };
   }
+}
+
+/**
+ * Mel frames the vocoder holds back before it can complete audio (its conditioning look-ahead):
+ * the manifest's `vocoder.lookaheadFrames`, else `vocoder.context + 1` (clonecast-wavernn: a conv
+ * stack of `context` frames each side plus the frame being interpolated towards), else 0.
+ */
+function vocoderLookahead(manifest: ModelManifest): number {
+  const v = manifest.vocoder;
+  if (typeof v?.lookaheadFrames === 'number') return v.lookaheadFrames;
+  if (typeof v?.context === 'number') return v.context + 1;
+  return 0;
 }
