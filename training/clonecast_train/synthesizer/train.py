@@ -109,6 +109,15 @@ def step_losses(model: Synthesizer, b: dict[str, torch.Tensor], amp: bool) -> di
     return {"prior": prior, "mel": mel_loss, "dur": dur, "total": prior + mel_loss + dur}
 
 
+def constant_prior_loss(b: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Prior loss of the best mu that ignores the text (each utterance's mean frame): the prior loss
+    must fall well below this for the alignment to carry information about the text."""
+    mel, n_frm = b["mel"], b["n_frm"]
+    y = (torch.arange(mel.shape[1], device=mel.device)[None] < n_frm[:, None]).float()[:, :, None]
+    mean = (mel * y).sum(1, keepdim=True) / n_frm[:, None, None]
+    return 0.5 * (((mel - mean) ** 2) * y).sum() / (y.sum() * mel.shape[2])
+
+
 def mel_stats(data: SynthData, rng: np.random.Generator, max_utts: int = 2000) -> tuple[np.ndarray, np.ndarray]:
     utts = rng.permutation(len(data))[:max_utts]
     frames = np.concatenate([data.mel(u) for u in utts])
@@ -218,7 +227,9 @@ def evaluate_losses(model: Synthesizer, batcher: Batcher, utts: np.ndarray, batc
     sums: dict[str, float] = {}
     count = 0
     for batch in make_batches(lengths, batch_frames, max_batch, rng):
-        for k, v in step_losses(model, batcher(utts[batch], rng), amp).items():
+        b = batcher(utts[batch], rng)
+        losses = {**step_losses(model, b, amp), "prior_text_blind": constant_prior_loss(b)}
+        for k, v in losses.items():
             sums[k] = sums.get(k, 0.0) + float(v) * len(batch)
         count += len(batch)
     model.train()

@@ -1,0 +1,1 @@
+"""Evaluation of synthesized speech: pocketsphinx word error rate, speaker similarity, Griffin-Lim."""
