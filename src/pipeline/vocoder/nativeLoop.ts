@@ -1,7 +1,69 @@
-/** Loads the native sample loop (native/, built by `npm install`); null when the addon is absent. */
-import type { SampleLoop } from './sampleLoop.js';
+/**
+ * The sample loop in the C++ addon (native/, built by `npm install` with node-gyp). When the addon
+ * was not built (no compiler, failed build) or CLONECAST_NATIVE_VOCODER=0, this returns null and
+ * the vocoder falls back to the ONNX Loop engine.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LoopState, SampleLoop } from './sampleLoop.js';
 import type { VocoderModel } from './vocoderModel.js';
 
-export function loadNativeSampleLoop(_model: VocoderModel): SampleLoop | null {
+/** The addon's exports (native/src/addon.cc). */
+interface NativeAddon {
+  createLoop(weights: {
+    hidden1: number; hidden2: number; fc: number; classes: number;
+    embed: Float32Array; w2: Float32Array; fc1W: Float32Array; fc1B: Float32Array; fc2W: Float32Array; fc2B: Float32Array;
+  }): object;
+  run(loop: object, cond: Float32Array, uniform: Float32Array, n: number, streams: number,
+    h1: Float32Array, h2: Float32Array, prev: Int32Array, out: Int32Array): void;
+}
+
+const ADDON = join('native', 'build', 'Release', 'clonecast_vocoder.node');
+
+/** Path of the built addon: searched upwards from this module (src/ or dist/src/), null if absent. */
+export function nativeAddonPath(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 6; up++) {
+    const candidate = join(dir, ADDON);
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
   return null;
+}
+
+let addon: NativeAddon | null | undefined;
+
+function loadAddon(): NativeAddon | null {
+  if (addon !== undefined) return addon;
+  addon = null;
+  if (process.env.CLONECAST_NATIVE_VOCODER === '0') return addon;
+  const path = nativeAddonPath();
+  if (!path) return addon;
+  try {
+    addon = createRequire(import.meta.url)(path) as NativeAddon;
+  } catch (err) {
+    // A stale or foreign build (other Node ABI, other CPU): fall back, but say why once.
+    process.emitWarning(`clonecast: native vocoder at ${path} not loadable, using the ONNX fallback (${(err as Error).message})`);
+  }
+  return addon;
+}
+
+export function loadNativeSampleLoop(model: VocoderModel): SampleLoop | null {
+  const native = loadAddon();
+  if (!native) return null;
+  const { dims, weights: w } = model;
+  const handle = native.createLoop({
+    hidden1: dims.hidden1, hidden2: dims.hidden2, fc: dims.fc, classes: dims.classes,
+    embed: w.embed, w2: w.w2, fc1W: w.fc1W, fc1B: w.fc1B, fc2W: w.fc2W, fc2B: w.fc2B,
+  });
+  return {
+    engine: 'native',
+    run(cond: Float32Array, uniform: Float32Array, n: number, streams: number, state: LoopState): Int32Array {
+      const out = new Int32Array(n * streams);
+      native.run(handle, cond, uniform, n, streams, state.h1, state.h2, state.prev, out);
+      return out;
+    },
+  };
 }

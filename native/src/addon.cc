@@ -1,0 +1,124 @@
+// N-API binding of the vocoder sample loop (plain C API, no dependencies beyond Node's headers).
+//
+//   const loop = addon.createLoop({ hidden1, hidden2, fc, classes, embed, w2, fc1W, fc1B, fc2W, fc2B })
+//   addon.run(loop, cond, uniform, n, streams, h1, h2, prev, out)   // typed arrays; h1, h2, prev, out updated
+//
+// Weights are copied into the loop object; `run` works on the caller's buffers synchronously.
+#include <node_api.h>
+
+#include <cstring>
+#include <string>
+
+#include "sampleLoop.h"
+
+namespace {
+
+using clonecast::LoopWeights;
+
+napi_value Throw(napi_env env, const std::string& message) {
+  napi_throw_error(env, "ERR_CLONECAST_NATIVE", message.c_str());
+  return nullptr;
+}
+
+// Typed array `value` of the given element type -> (data, length); false if it is not one.
+bool TypedArray(napi_env env, napi_value value, napi_typedarray_type want, void** data, size_t* length) {
+  bool is = false;
+  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return false;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, length, data, &buffer, &offset) != napi_ok) return false;
+  return type == want;
+}
+
+bool IntProp(napi_env env, napi_value obj, const char* name, int* out) {
+  napi_value v;
+  if (napi_get_named_property(env, obj, name, &v) != napi_ok) return false;
+  int32_t i;
+  if (napi_get_value_int32(env, v, &i) != napi_ok || i <= 0) return false;
+  *out = i;
+  return true;
+}
+
+bool FloatProp(napi_env env, napi_value obj, const char* name, size_t expected, std::vector<float>* out) {
+  napi_value v;
+  if (napi_get_named_property(env, obj, name, &v) != napi_ok) return false;
+  void* data;
+  size_t length;
+  if (!TypedArray(env, v, napi_float32_array, &data, &length) || length != expected) return false;
+  out->assign(static_cast<float*>(data), static_cast<float*>(data) + length);
+  return true;
+}
+
+void Finalize(napi_env, void* data, void*) { delete static_cast<LoopWeights*>(data); }
+
+napi_value CreateLoop(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value obj;
+  napi_get_cb_info(env, info, &argc, &obj, nullptr, nullptr);
+  if (argc < 1) return Throw(env, "createLoop(weights) needs the weights object");
+  auto* w = new LoopWeights();
+  const bool dims = IntProp(env, obj, "hidden1", &w->hidden1) && IntProp(env, obj, "hidden2", &w->hidden2) &&
+                    IntProp(env, obj, "fc", &w->fc) && IntProp(env, obj, "classes", &w->classes);
+  if (!dims) {
+    delete w;
+    return Throw(env, "createLoop: hidden1, hidden2, fc, classes must be positive integers");
+  }
+  const size_t H1 = w->hidden1, H2 = w->hidden2, FC = w->fc, C = w->classes;
+  const char* bad = nullptr;
+  if (!FloatProp(env, obj, "embed", C * 2 * H1, &w->embed)) bad = "embed";
+  else if (!FloatProp(env, obj, "w2", H1 * 2 * H2, &w->w2)) bad = "w2";
+  else if (!FloatProp(env, obj, "fc1W", H2 * FC, &w->fc1w)) bad = "fc1W";
+  else if (!FloatProp(env, obj, "fc1B", FC, &w->fc1b)) bad = "fc1B";
+  else if (!FloatProp(env, obj, "fc2W", FC * C, &w->fc2w)) bad = "fc2W";
+  else if (!FloatProp(env, obj, "fc2B", C, &w->fc2b)) bad = "fc2B";
+  if (bad) {
+    delete w;
+    return Throw(env, std::string("createLoop: ") + bad + " must be a Float32Array of the size its dims give");
+  }
+  napi_value external;
+  napi_create_external(env, w, Finalize, nullptr, &external);
+  return external;
+}
+
+napi_value Run(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 9) return Throw(env, "run(loop, cond, uniform, n, streams, h1, h2, prev, out) needs 9 arguments");
+  LoopWeights* w;
+  if (napi_get_value_external(env, argv[0], reinterpret_cast<void**>(&w)) != napi_ok) return Throw(env, "run: loop is not a createLoop() object");
+  int32_t n, streams;
+  if (napi_get_value_int32(env, argv[3], &n) != napi_ok || napi_get_value_int32(env, argv[4], &streams) != napi_ok || n < 0 || streams < 1) {
+    return Throw(env, "run: n must be >= 0 and streams >= 1");
+  }
+  const size_t D = 2 * w->hidden1 + 2 * w->hidden2, N = n, B = streams;
+  void *cond, *uniform, *h1, *h2, *prev, *out;
+  size_t lc, lu, lh1, lh2, lp, lo;
+  if (!TypedArray(env, argv[1], napi_float32_array, &cond, &lc) || lc < N * B * D) return Throw(env, "run: cond must be a Float32Array of n*streams*condDim");
+  if (!TypedArray(env, argv[2], napi_float32_array, &uniform, &lu) || lu < N * B) return Throw(env, "run: uniform must be a Float32Array of n*streams");
+  if (!TypedArray(env, argv[5], napi_float32_array, &h1, &lh1) || lh1 != B * w->hidden1) return Throw(env, "run: h1 must be a Float32Array of streams*hidden1");
+  if (!TypedArray(env, argv[6], napi_float32_array, &h2, &lh2) || lh2 != B * w->hidden2) return Throw(env, "run: h2 must be a Float32Array of streams*hidden2");
+  if (!TypedArray(env, argv[7], napi_int32_array, &prev, &lp) || lp != B) return Throw(env, "run: prev must be an Int32Array of streams");
+  if (!TypedArray(env, argv[8], napi_int32_array, &out, &lo) || lo < N * B) return Throw(env, "run: out must be an Int32Array of n*streams");
+  for (size_t b = 0; b < B; b++) {
+    const int32_t p = static_cast<int32_t*>(prev)[b];
+    if (p < 0 || p >= w->classes) return Throw(env, "run: prev class out of range");
+  }
+  clonecast::runSampleLoop(*w, static_cast<float*>(cond), static_cast<float*>(uniform), n, streams, static_cast<float*>(h1),
+                           static_cast<float*>(h2), static_cast<int32_t*>(prev), static_cast<int32_t*>(out));
+  return nullptr;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"createLoop", nullptr, CreateLoop, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"run", nullptr, Run, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, 2, props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,29 @@
+// The clonecast-wavernn sample loop in plain C++ (float32), the same arithmetic as the ONNX Loop
+// graph in training/clonecast_train/vocoder/loop_graph.py:
+//   x1 = cond1 + E[prev];  h1 += sigmoid(x1[:H1]) * (g(x1[H1:]) - h1)     g(k) = k >= 0 ? k + 0.5 : sigmoid(k)
+//   x2 = cond2 + h1 W2;    h2 += sigmoid(x2[:H2]) * (g(x2[H2:]) - h2)
+//   logits = relu(h2 Wo1 + bo1) Wo2 + bo2;  class = #{j : cumsum(softmax(logits))_j < u}, at most classes-1
+// Matrices are row-major [in][out]; B streams run together so every weight row loaded is used B times.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace clonecast {
+
+struct LoopWeights {
+  int hidden1, hidden2, fc, classes;
+  std::vector<float> embed;  // [classes][2*hidden1]
+  std::vector<float> w2;     // [hidden1][2*hidden2]
+  std::vector<float> fc1w;   // [hidden2][fc]
+  std::vector<float> fc1b;   // [fc]
+  std::vector<float> fc2w;   // [fc][classes]
+  std::vector<float> fc2b;   // [classes]
+};
+
+// Runs n samples of `streams` streams. cond: [n][streams][2*H1 + 2*H2]; uniform: [n][streams];
+// h1: [streams][H1], h2: [streams][H2], prev: [streams] updated in place; out: [n][streams] classes.
+void runSampleLoop(const LoopWeights& w, const float* cond, const float* uniform, int n, int streams,
+                   float* h1, float* h2, int32_t* prev, int32_t* out);
+
+}  // namespace clonecast
