@@ -171,7 +171,11 @@ def expand_abbreviations(text: str) -> str:
 def expand_numbers(text: str) -> str:
     """Step 3: every digit becomes words."""
     text = re.sub(r"#(?= ?[0-9])", " number ", text)
-    text = re.sub(r"([0-9]{1,3})((?:,[0-9]{3})+)(?![0-9])", lambda m: m.group(1) + m.group(2).replace(",", ""), text)
+    # Grouped thousands: digits again after a currency sign or before a decimal point, else a cardinal
+    # (never a year: "1,250" is "one thousand two hundred fifty").
+    text = re.sub(r"([$\u00a3\u20ac] ?)([0-9]{1,3}(?:,[0-9]{3})+)(?![0-9])", lambda m: m.group(1) + m.group(2).replace(",", ""), text)
+    text = re.sub(r"([0-9]{1,3}(?:,[0-9]{3})+)(?=\.[0-9])", lambda m: m.group(1).replace(",", ""), text)
+    text = re.sub(r"([0-9]{1,3}(?:,[0-9]{3})+)(?![0-9])", lambda m: " " + _number(m.group(1).replace(",", "")) + " ", text)
     text = re.sub(r"([$\u00a3\u20ac]) ?([0-9]+)(?:\.([0-9]+))?(?: (thousand|million|billion|trillion)(?![A-Za-z]))?",
                   _currency, text, flags=re.IGNORECASE)
     text = re.sub(r"([0-9]+(?:\.[0-9]+)?) ?%", lambda m: " " + _number(m.group(1)) + " percent ", text)

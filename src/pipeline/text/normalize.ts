@@ -93,7 +93,11 @@ function clock(hourDigits: string, minute: string): string {
 export function expandNumbers(text: string): string {
   return text
     .replace(/#(?= ?[0-9])/g, ' number ')
-    .replace(/([0-9]{1,3})((?:,[0-9]{3})+)(?![0-9])/g, (_m, head: string, groups: string) => head + groups.replace(/,/g, ''))
+    // Grouped thousands: digits again after a currency sign or before a decimal point, else a cardinal
+    // (never a year: "1,250" is "one thousand two hundred fifty").
+    .replace(/([$\u00a3\u20ac] ?)([0-9]{1,3}(?:,[0-9]{3})+)(?![0-9])/g, (_m, sign: string, n: string) => sign + n.replace(/,/g, ''))
+    .replace(/([0-9]{1,3}(?:,[0-9]{3})+)(?=\.[0-9])/g, (n) => n.replace(/,/g, ''))
+    .replace(/([0-9]{1,3}(?:,[0-9]{3})+)(?![0-9])/g, (n) => ' ' + numberWords(n.replace(/,/g, '')) + ' ')
     .replace(
       /([$\u00a3\u20ac]) ?([0-9]+)(?:\.([0-9]+))?(?: (thousand|million|billion|trillion)(?![A-Za-z]))?/gi,
       (_m, sign: string, whole: string, frac: string | undefined, scale: string | undefined) => currency(sign, whole, frac, scale),
