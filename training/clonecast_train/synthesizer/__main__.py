@@ -49,6 +49,14 @@ def _export(a: argparse.Namespace) -> None:
                                   f"{Path(ckpt.get('data', '?')).name}: {len(ckpt.get('trainSpeakers', []))} speakers")
     enc, dec = export_and_register(model.eval(), Path(a.models), trained_on, {"steps": int(ckpt["step"])})
     print(f"wrote {enc} and {dec}")
+    _parity(model, Path(a.models))
+
+
+def _parity(model, models_dir: Path) -> None:
+    from .parity import FIXTURE, REPO, check_parity
+    default = models_dir.resolve() == (REPO / "models").resolve()
+    diffs = check_parity(model, models_dir, write_fixture=default)
+    print(f"ONNX (onnxruntime-node) vs PyTorch max abs differences: {diffs}" + (f"; wrote {FIXTURE}" if default else ""))
 
 
 def _random(a: argparse.Namespace) -> None:
@@ -56,6 +64,7 @@ def _random(a: argparse.Namespace) -> None:
     enc, dec = export_and_register(random_model(a.seed), a.models,
                                    f"nothing (random weights, seed {a.seed}): placeholder for pipeline tests")
     print(f"wrote {enc} and {dec}")
+    _parity(random_model(a.seed), Path(a.models))
 
 
 def main(argv: list[str] | None = None) -> None:
