@@ -46,6 +46,8 @@ export interface VoicePipelineOptions {
    * is small; later chunks double up to 8 x chunkFrames.
    */
   readonly firstChunkFrames?: number;
+  /** Most mel frames per vocoder call (default 16 = 200 ms of audio); longer chunks are vocoded in slices. */
+  readonly maxVocodeFrames?: number;
 }
 
 /** Codes of PipelineError. */
@@ -107,6 +109,7 @@ export interface Utterance extends AsyncIterable<Float32Array> {
   readonly timings: UtteranceTimings;
 }
 
+const DEFAULT_MAX_VOCODE_FRAMES = 16;
 /** Frames of audio the first chunk should complete beyond the vocoder's look-ahead (2 = 25 ms). */
 const FIRST_CHUNK_AUDIO_FRAMES = 2;
 
@@ -124,10 +127,12 @@ export class VoicePipeline {
   private loaded: { manifest: ModelManifest; embedder: EmbedderConfig; synth: SynthConfig; symbols: SymbolTable; firstChunkFrames: number } | null = null;
   private closed = false;
   private readonly firstChunkOption: number | undefined;
+  private readonly maxVocodeFrames: number;
 
   constructor(options: VoicePipelineOptions) {
     this.hooks = options.hooks ?? {};
     this.firstChunkOption = options.firstChunkFrames;
+    this.maxVocodeFrames = options.maxVocodeFrames ?? DEFAULT_MAX_VOCODE_FRAMES;
     this.ready = this.load(options);
     this.ready.catch(() => undefined); // reported through `ready` and every call
   }
@@ -229,13 +234,20 @@ export class VoicePipeline {
         timings.melFrames = plan.frames;
       });
       for await (const chunk of chunks) {
-        const result = await client.vocode({ mel: chunk.data, frames: chunk.frames, final: chunk.final, state, seed, engine: request.engine });
-        state = result.state;
-        if (signal?.aborted) return;
-        if (result.samples.length === 0) continue;
-        timings.firstAudioMs ??= performance.now() - startedAt;
-        timings.audioSeconds += result.samples.length / rate;
-        yield result.samples;
+        // Vocode in slices of at most maxVocodeFrames: a worker is never held long by one stream,
+        // audio comes out sooner, and equal-size slices of concurrent streams batch together.
+        for (let at = 0; at < chunk.frames || (at === 0 && chunk.final); at += this.maxVocodeFrames) {
+          const frames = Math.min(this.maxVocodeFrames, chunk.frames - at);
+          const last = at + frames >= chunk.frames;
+          const mel = chunk.data.slice(at * chunk.channels, (at + frames) * chunk.channels);
+          const result = await client.vocode({ mel, frames, final: chunk.final && last, state, seed, engine: request.engine });
+          state = result.state;
+          if (signal?.aborted) return;
+          if (result.samples.length === 0) continue;
+          timings.firstAudioMs ??= performance.now() - startedAt;
+          timings.audioSeconds += result.samples.length / rate;
+          yield result.samples;
+        }
       }
     } catch (err) {
       if (signal?.aborted) return; // cancellation is an outcome, not a failure

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ModelManifest } from './modelManifest.js';
 import { loadModelHost } from './modelHost.js';
-import type { WorkerRequest, WorkerResponse } from './tasks.js';
+import type { VocodeRequest, VocodeResult, WorkerRequest, WorkerResponse } from './tasks.js';
 import type { TestHookRequest } from './testHooks.js';
 
 /** What the pool passes in `workerData`. */
@@ -23,6 +23,16 @@ export interface ShutdownRequest {
   readonly kind: 'shutdown';
 }
 
+/**
+ * Runtime-internal: vocoder chunks of several streams in one engine call (throughput: the engine
+ * runs them as one batch). Answered with one `vocoded` or `failed` per id, in order.
+ */
+export interface VocodeBatchRequest {
+  readonly kind: 'vocode-batch';
+  readonly ids: readonly number[];
+  readonly requests: readonly VocodeRequest[];
+}
+
 const port = parentPort;
 if (!port) throw new Error('inferenceWorker.js must run as a worker thread');
 const { manifest, testHooks } = workerData as InferenceWorkerData;
@@ -31,7 +41,7 @@ const { manifest, testHooks } = workerData as InferenceWorkerData;
 const host = await loadModelHost(manifest);
 post({ kind: 'ready', vocoderEngine: host.vocoderEngine });
 
-port.on('message', (request: WorkerRequest | TestHookRequest | ShutdownRequest) => {
+port.on('message', (request: WorkerRequest | TestHookRequest | ShutdownRequest | VocodeBatchRequest) => {
   switch (request.kind) {
     case 'shutdown':
       host.close();
@@ -45,13 +55,19 @@ port.on('message', (request: WorkerRequest | TestHookRequest | ShutdownRequest) 
       });
       break;
     case 'vocode':
-      answer(request.id, () => {
-        // Copies: the engine may reuse its output buffers, and transferring would detach them.
-        const produced = host.vocode(request.request);
-        const result = { samples: produced.samples.slice(), state: produced.state.slice() };
-        return [{ kind: 'vocoded', id: request.id, result }, [result.samples.buffer, result.state.buffer]];
+      answer(request.id, () => vocoded(request.id, host.vocode(request.request)));
+      break;
+    case 'vocode-batch': {
+      const results = host.vocodeBatch(request.requests);
+      request.ids.forEach((id, i) => {
+        const r = results[i];
+        answer(id, () => {
+          if (r instanceof Error) throw r;
+          return vocoded(id, r);
+        });
       });
       break;
+    }
     case 'test-crash':
       if (!testHooks) return post({ kind: 'failed', id: request.id, message: 'test hooks are disabled' });
       setImmediate(() => {
@@ -80,6 +96,12 @@ function answer(id: number, work: () => [WorkerResponse, ArrayBufferLike[]]): vo
     return;
   }
   post(response, unique(transfer));
+}
+
+/** Copies: the engine may reuse its output buffers, and transferring them would detach them. */
+function vocoded(id: number, produced: VocodeResult): [WorkerResponse, ArrayBufferLike[]] {
+  const result = { samples: produced.samples.slice(), state: produced.state.slice() };
+  return [{ kind: 'vocoded', id, result }, [result.samples.buffer, result.state.buffer]];
 }
 
 function post(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {

@@ -12,6 +12,8 @@ export interface VocoderEngine {
   /** 'native' | 'onnx-loop' | 'griffin-lim' | ... */
   readonly engine: string;
   vocode(request: VocodeRequest): VocodeResult;
+  /** Chunks of several streams in one call (each result equals `vocode` of its request). */
+  vocodeBatch?(requests: readonly VocodeRequest[]): VocodeResult[];
 }
 
 export interface ModelHost {
@@ -21,6 +23,11 @@ export interface ModelHost {
   run(model: ModelKey, feeds: Readonly<Record<string, Tensor>>): Record<string, Tensor>;
   /** @throws RuntimeError `vocoder_unavailable` when no engine could be created. */
   vocode(request: VocodeRequest): VocodeResult;
+  /**
+   * Several streams' chunks at once (the engine batches them). If the batch call fails, each request
+   * is retried alone, so one bad request fails only itself. Returns a result or an error per request.
+   */
+  vocodeBatch(requests: readonly VocodeRequest[]): (VocodeResult | Error)[];
   close(): void;
 }
 
@@ -53,6 +60,23 @@ export async function loadModelHost(manifest: ModelManifest): Promise<ModelHost>
     vocode(request) {
       if (!('engine' in vocoder)) throw new RuntimeError('vocoder_unavailable', `vocoder unavailable: ${vocoder.unavailable}`);
       return vocoder.vocode(request);
+    },
+    vocodeBatch(requests) {
+      if (!('engine' in vocoder)) return requests.map(() => new RuntimeError('vocoder_unavailable', `vocoder unavailable: ${vocoder.unavailable}`));
+      if (vocoder.vocodeBatch && requests.length > 1) {
+        try {
+          return vocoder.vocodeBatch(requests);
+        } catch {
+          // fall through: find out which request is at fault
+        }
+      }
+      return requests.map((r) => {
+        try {
+          return vocoder.vocode(r);
+        } catch (err) {
+          return err as Error;
+        }
+      });
     },
     close() {
       for (const s of Object.values(sessions)) s.release();

@@ -1,7 +1,7 @@
 /**
  * A bounded pool of inference worker threads behind the `InferenceClient` interface.
  *
- * - One task per worker at a time; tasks wait in two FIFO queues, `high` (work of a stream already
+ * - One task per worker at a time (or one batch of vocoder chunks of different streams); tasks wait in two FIFO queues, `high` (work of a stream already
  *   producing audio) served before `normal` (new work such as a fresh utterance or enrollment).
  * - Admission: a task not started within `maxQueueWaitMs`, or arriving at a full queue, is rejected
  *   with BusyError (code `busy`) so callers refuse new work instead of growing latency without bound.
@@ -10,7 +10,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { BusyError, RuntimeError, WorkerCrashedError, type RuntimeErrorCode } from './errors.js';
-import type { InferenceWorkerData, ShutdownRequest } from './inferenceWorker.js';
+import type { InferenceWorkerData, ShutdownRequest, VocodeBatchRequest } from './inferenceWorker.js';
 import { loadManifest, type ModelManifest } from './modelManifest.js';
 import { pinNativeRuntime } from './onnxRuntime.js';
 import type { InferenceClient, ModelKey, Tensor, VocodeRequest, VocodeResult, WorkerRequest, WorkerResponse } from './tasks.js';
@@ -30,6 +30,8 @@ export interface WorkerPoolHooks {
   onTaskDone?(task: TaskLabel, seconds: number, outcome: 'ok' | 'failed' | 'crashed'): void;
   /** A worker died (it is being replaced); `detail` is the uncaught error or exit code. */
   onWorkerExit?(detail: string): void;
+  /** Vocoder chunks of `size` streams were sent to a worker as one batch (size >= 2). */
+  onVocodeBatch?(size: number): void;
 }
 
 export interface WorkerPoolOptions {
@@ -43,6 +45,8 @@ export interface WorkerPoolOptions {
   readonly maxQueueWaitMs?: number;
   /** Most tasks queued at once; one more is rejected with BusyError at once (default 256). */
   readonly maxQueueLength?: number;
+  /** Most vocoder chunks of different streams sent to a worker as one batch (default 8; 1 disables). */
+  readonly maxVocodeBatch?: number;
   readonly hooks?: WorkerPoolHooks;
 }
 
@@ -65,6 +69,7 @@ export interface WorkerPoolStats {
 export const DEFAULT_WORKERS = 2;
 export const DEFAULT_MAX_QUEUE_WAIT_MS = 2000;
 export const DEFAULT_MAX_QUEUE_LENGTH = 256;
+export const DEFAULT_MAX_VOCODE_BATCH = 8;
 /** Replacement workers that die before becoming ready, in a row, before the pool gives up. */
 const MAX_CONSECUTIVE_START_FAILURES = 3;
 /** How long `close` waits for a worker to finish its task and exit before terminating it. */
@@ -90,7 +95,8 @@ interface Job {
 interface Slot {
   readonly worker: Worker;
   ready: boolean;
-  job: Job | null;
+  /** Tasks the worker holds: one, or several vocoder chunks sent as one batch. */
+  jobs: Job[];
   /** Message of the uncaught error that killed the worker, if any. */
   crash?: string;
 }
@@ -106,6 +112,7 @@ export class WorkerPool implements InferenceClient {
   private readonly size: number;
   private readonly maxQueueWaitMs: number;
   private readonly maxQueueLength: number;
+  private readonly maxBatch: number;
   private readonly hooks: WorkerPoolHooks;
   private readonly testHooks = testHooksEnabled();
   private readonly slots = new Set<Slot>();
@@ -121,6 +128,7 @@ export class WorkerPool implements InferenceClient {
     this.size = Math.max(1, options.workers ?? DEFAULT_WORKERS);
     this.maxQueueWaitMs = options.maxQueueWaitMs ?? DEFAULT_MAX_QUEUE_WAIT_MS;
     this.maxQueueLength = options.maxQueueLength ?? DEFAULT_MAX_QUEUE_LENGTH;
+    this.maxBatch = Math.max(1, options.maxVocodeBatch ?? DEFAULT_MAX_VOCODE_BATCH);
     this.hooks = options.hooks ?? {};
     pinNativeRuntime();
     this.ready = this.start(options);
@@ -178,7 +186,7 @@ export class WorkerPool implements InferenceClient {
     let busy = 0;
     for (const s of this.slots) {
       if (s.ready) ready++;
-      if (s.job) busy++;
+      if (s.jobs.length > 0) busy++;
     }
     return { workers: this.slots.size, readyWorkers: ready, busyWorkers: busy, queued: this.queues.high.length + this.queues.normal.length };
   }
@@ -194,8 +202,7 @@ export class WorkerPool implements InferenceClient {
     this.closed = true;
     this.failQueued(new RuntimeError('pool_closed', 'inference pool closed'));
     const exits = [...this.slots].map((slot) => {
-      slot.job?.reject(new RuntimeError('pool_closed', 'inference pool closed'));
-      slot.job = null;
+      for (const job of slot.jobs.splice(0)) job.reject(new RuntimeError('pool_closed', 'inference pool closed'));
       return this.stop(slot.worker);
     });
     await Promise.allSettled(exits);
@@ -233,7 +240,7 @@ export class WorkerPool implements InferenceClient {
   private spawn(): Promise<void> {
     const data: InferenceWorkerData = { manifest: this.manifest!, testHooks: this.testHooks };
     const worker = new Worker(new URL('./inferenceWorker.js', import.meta.url), { workerData: data });
-    const slot: Slot = { worker, ready: false, job: null };
+    const slot: Slot = { worker, ready: false, jobs: [] };
     this.slots.add(slot);
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (message: WorkerResponse) => {
@@ -255,9 +262,7 @@ export class WorkerPool implements InferenceClient {
         if (this.closed) return;
         const detail = slot.crash ?? `exit code ${exitCode}`;
         safely(() => this.hooks.onWorkerExit?.(detail));
-        if (slot.job) {
-          const job = slot.job;
-          slot.job = null;
+        for (const job of slot.jobs.splice(0)) {
           safely(() => this.hooks.onTaskDone?.(job.label, seconds(job.startedAt!), 'crashed'));
           job.reject(new WorkerCrashedError(detail));
         }
@@ -326,26 +331,61 @@ export class WorkerPool implements InferenceClient {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (!slot.ready || slot.job) continue;
+      if (!slot.ready || slot.jobs.length > 0) continue;
       const job = this.queues.high.shift() ?? this.queues.normal.shift();
       if (!job) return;
-      this.detach(job);
-      job.startedAt = performance.now();
-      safely(() => this.hooks.onQueueWait?.((job.startedAt! - job.enqueuedAt) / 1000, job.label));
-      slot.job = job;
-      slot.worker.postMessage(job.message, job.transfer);
+      const jobs = job.message.kind === 'vocode' ? [job, ...this.takeBatchable(job.message.request)] : [job];
+      const now = performance.now();
+      for (const j of jobs) {
+        this.detach(j);
+        j.startedAt = now;
+        safely(() => this.hooks.onQueueWait?.((now - j.enqueuedAt) / 1000, j.label));
+      }
+      slot.jobs = jobs;
+      if (jobs.length === 1) {
+        slot.worker.postMessage(job.message, job.transfer);
+      } else {
+        safely(() => this.hooks.onVocodeBatch?.(jobs.length));
+        const batch: VocodeBatchRequest = {
+          kind: 'vocode-batch',
+          ids: jobs.map((j) => j.id),
+          requests: jobs.map((j) => (j.message as Extract<WorkerRequest, { kind: 'vocode' }>).request),
+        };
+        slot.worker.postMessage(batch, jobs.flatMap((j) => j.transfer));
+      }
     }
   }
 
+  /**
+   * Queued vocoder chunks that can join `first` in one engine call: same frame count and engine
+   * (the engine batches chunks that complete equally many samples), high priority first.
+   */
+  private takeBatchable(first: VocodeRequest): Job[] {
+    const taken: Job[] = [];
+    for (const priority of ['high', 'normal'] as const) {
+      const queue = this.queues[priority];
+      for (let i = 0; i < queue.length && taken.length < this.maxBatch - 1; ) {
+        const m = queue[i].message;
+        if (m.kind === 'vocode' && m.request.frames === first.frames && m.request.engine === first.engine) {
+          taken.push(queue.splice(i, 1)[0]);
+        } else {
+          i++;
+        }
+      }
+    }
+    return taken;
+  }
+
   private finish(slot: Slot, message: WorkerResponse): void {
-    const job = slot.job;
-    if (!job || !('id' in message) || message.id !== job.id) return;
-    slot.job = null;
+    if (!('id' in message)) return;
+    const at = slot.jobs.findIndex((j) => j.id === message.id);
+    if (at < 0) return;
+    const [job] = slot.jobs.splice(at, 1);
     const outcome = message.kind === 'failed' ? 'failed' : 'ok';
     safely(() => this.hooks.onTaskDone?.(job.label, seconds(job.startedAt!), outcome));
     if (message.kind === 'failed') job.reject(failure(message.message));
     else job.resolve(message);
-    this.dispatch();
+    if (slot.jobs.length === 0) this.dispatch();
   }
 
   private failQueued(err: Error): void {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RuntimeError } from '../../../src/pipeline/runtime/errors.js';
 import { ManifestError } from '../../../src/pipeline/runtime/modelManifest.js';
-import type { Tensor } from '../../../src/pipeline/runtime/tasks.js';
+import type { Tensor, VocodeRequest, VocodeResult } from '../../../src/pipeline/runtime/tasks.js';
 import { TEST_HOOKS_ENV } from '../../../src/pipeline/runtime/testHooks.js';
 import { createWorkerPool, type TaskLabel } from '../../../src/pipeline/runtime/workerPool.js';
 
@@ -150,6 +150,50 @@ test('aborting a queued task removes it with code aborted', async () => {
     assert.is(await queued, 'aborted');
     assert.is(pool.stats().queued, 0);
     await occupied;
+  } finally {
+    await pool.close();
+  }
+});
+
+test('queued vocoder chunks of several streams run as one batch, each as if alone', async () => {
+  const batches: number[] = [];
+  const pool = createWorkerPool({ workers: 1, maxQueueWaitMs: 10000, hooks: { onVocodeBatch: (n) => batches.push(n) } });
+  const chunk = (seed: number): VocodeRequest => {
+    const mel = new Float32Array(12 * 80);
+    for (let i = 0; i < mel.length; i++) mel[i] = -4 + Math.sin(i * 0.37 * (seed + 1));
+    return { mel, frames: 12, final: false, state: null, seed };
+  };
+  try {
+    await pool.ready;
+    const alone: VocodeResult[] = [];
+    for (const seed of [1, 2, 3]) alone.push(await pool.vocode(chunk(seed)));
+    assert.equal(batches, [], 'one at a time: no batch');
+    const occupied = pool.runTestHook({ kind: 'test-sleep', ms: 300 });
+    const together = await Promise.all([1, 2, 3].map((seed) => pool.vocode(chunk(seed))));
+    await occupied;
+    assert.equal(batches, [3]);
+    together.forEach((r, i) => {
+      assert.ok(r.samples.length > 0);
+      assert.equal(r.samples, alone[i].samples);
+      assert.equal(r.state, alone[i].state);
+    });
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a bad chunk in a batch fails alone', async () => {
+  const pool = createWorkerPool({ workers: 1, maxQueueWaitMs: 10000 });
+  try {
+    await pool.ready;
+    const good = (): VocodeRequest => ({ mel: new Float32Array(8 * 80).fill(-5), frames: 8, final: true, state: null, seed: 1 });
+    const occupied = pool.runTestHook({ kind: 'test-sleep', ms: 200 });
+    const bad: VocodeRequest = { ...good(), state: new Uint8Array([1, 2, 3]) };
+    const [a, b, c] = await Promise.allSettled([pool.vocode(good()), pool.vocode(bad), pool.vocode(good())]);
+    await occupied;
+    assert.is(a.status, 'fulfilled');
+    assert.is(b.status, 'rejected');
+    assert.is(c.status, 'fulfilled');
   } finally {
     await pool.close();
   }
