@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from clonecast_train.vocoder.export import engine_tensors
-from clonecast_train.vocoder.model import Vocoder, VocoderConfig, normalise_mel
+from clonecast_train.vocoder.model import Vocoder, VocoderConfig, min_gru_scan, normalise_mel
 from clonecast_train.vocoder.mulaw import decode, deemphasize, encode
 
 TRAINING = Path(__file__).resolve().parents[1]
@@ -61,6 +61,15 @@ class VocoderTest(unittest.TestCase):
         self.assertLess(np.abs(decode(c) - x).max(), 0.02)
         y = deemphasize(np.array([1.0, 0.0, 0.0]), 0.97)
         np.testing.assert_allclose(y, [1.0, 0.97, 0.97 ** 2])
+
+    def test_log_space_scan_equals_loop_scan(self):
+        # GPU training uses the log-space scan, CPU training the loop: same values and gradients.
+        pre = torch.randn(2, 300, 16, dtype=torch.float64, requires_grad=True)
+        loop, log = min_gru_scan(pre, "loop"), min_gru_scan(pre, "log")
+        torch.testing.assert_close(loop, log)
+        g_loop = torch.autograd.grad((loop ** 2).sum(), pre)[0]
+        g_log = torch.autograd.grad((log ** 2).sum(), pre)[0]
+        torch.testing.assert_close(g_loop, g_log)
 
     def test_exported_tensors_compute_the_model(self):
         torch.manual_seed(0)

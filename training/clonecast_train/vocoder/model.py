@@ -90,15 +90,16 @@ class _LinearScan(torch.autograd.Function):
         return grad_a, grad_b
 
 
-def min_gru_scan(pre: torch.Tensor) -> torch.Tensor:
+def min_gru_scan(pre: torch.Tensor, method: str = "auto") -> torch.Tensor:
     """minGRU over time from h_{-1} = 0. pre: [B, L, 2H] = [z_pre | k] -> h [B, L, H].
 
     h_t = a_t h_{t-1} + b_t with a = 1 - sigmoid(z_pre), b = sigmoid(z_pre) * g(k) > 0. On GPU, in log
     space: log h_t = A_t + logcumsumexp_s(log b_s - A_s), A_t = sum_{r<=t} log a_r (Heinsen's scan).
-    Inference computes the same recurrence as h + z * (g - h).
+    Inference computes the same recurrence as h + z * (g - h). method: "auto" (loop on CPU, log
+    space elsewhere), "loop" or "log".
     """
     z_pre, k = pre.chunk(2, dim=-1)
-    if pre.device.type == "cpu":
+    if method == "loop" or (method == "auto" and pre.device.type == "cpu"):
         z = torch.sigmoid(z_pre)
         h = _LinearScan.apply((1 - z).transpose(0, 1).contiguous(), (z * g_positive(k)).transpose(0, 1).contiguous())
         return h.transpose(0, 1)
