@@ -79,9 +79,10 @@ def pack(data_root: Path, synthetic_root: Path | None, out: Path, eer_out: Path,
     print(f"librispeech: {n} training utterances; held out {len(held_out)} speakers", flush=True)
     n = _collect((u for u in libri if u.speaker in held_out), name, None, held, data_root)
     print(f"librispeech held-out: {n} utterances", flush=True)
-    for corpus in ("asterisk_en", "asterisk_es"):
+    # allison: English up to half the cap first, so her Spanish prompts fill the rest.
+    for corpus, corpus_cap in (("asterisk_en", cap // 2), ("asterisk_es", cap)):
         if (data_root / corpus / "metadata.csv").exists():
-            n = _collect(read_shared(data_root, corpus), lambda u: "allison", cap, train, data_root)
+            n = _collect(read_shared(data_root, corpus), lambda u: "allison", corpus_cap, train, data_root)
             print(f"{corpus}: {n} utterances (speaker allison)", flush=True)
     if synthetic_root is not None and (synthetic_root / "metadata.csv").exists():
         n = _collect(read_shared(synthetic_root.parent, synthetic_root.name), lambda u: u.speaker, cap, train,
