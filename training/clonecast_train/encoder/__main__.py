@@ -57,12 +57,17 @@ def _export(a: argparse.Namespace) -> None:
     from .model import SpeakerEncoder
     if a.random:
         torch.manual_seed(a.seed)
-        model, trained_on, extra = SpeakerEncoder(), f"nothing (random weights, seed {a.seed}): pipeline placeholder", {}
+        model, trained_on, extra = SpeakerEncoder(), f"nothing (random weights, seed {a.seed}): placeholder for pipeline tests", {}
     else:
         from .checkpoints import load_for_export
         model, trained_on, extra = load_for_export(Path(a.checkpoint))
     path = export_and_register(model, Path(a.models), trained_on, extra)
     print(f"wrote {path} ({os.path.getsize(path)} bytes) and the manifest's encoder section: {trained_on}")
+    if Path(a.models).resolve() == REPO_MODELS.resolve() and not a.no_fixture:
+        from ..manifest import file_entry
+        from .fixture import SPEECH_WAV, write_fixture
+        if SPEECH_WAV.exists():
+            print(f"wrote {write_fixture(model, file_entry(path)['sha256'])} (server parity fixture)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -118,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     group.add_argument("--random", action="store_true", help="random weights (pipeline placeholder)")
     p.add_argument("--models", default=str(REPO_MODELS))
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-fixture", action="store_true", help="skip test/fixtures/encoder/speech16k.embedding.json")
     p.set_defaults(func=_export)
 
     args = parser.parse_args(argv)
