@@ -14,7 +14,7 @@ import { embedderConfigFromManifest, slidingWindowEmbedder, type EmbedderConfig,
 import { createInProcessClient, type InProcessClient } from './runtime/inProcessClient.js';
 import type { ModelManifest } from './runtime/modelManifest.js';
 import type { InferenceClient, ModelKey, VocodeRequest } from './runtime/tasks.js';
-import { createWorkerPool, type WorkerPool, type WorkerPoolHooks } from './runtime/workerPool.js';
+import { createWorkerPool, type TaskOptions, type WorkerPool, type WorkerPoolHooks } from './runtime/workerPool.js';
 import { synthConfigFromManifest, synthesizeMelChunks, type SynthConfig } from './synthesizer/index.js';
 import { SymbolTable } from './text/index.js';
 import type { Embedding, SymbolSequence } from './types.js';
@@ -110,6 +110,8 @@ export interface Utterance extends AsyncIterable<Float32Array> {
 }
 
 const DEFAULT_MAX_VOCODE_FRAMES = 16;
+/** A playing stream's next task is due this long before its audio so far has played out (ms). */
+const PLAYBACK_LEAD_MS = 300;
 /** Frames of audio the first chunk should complete beyond the vocoder's look-ahead (2 = 25 ms). */
 const FIRST_CHUNK_AUDIO_FRAMES = 2;
 
@@ -169,7 +171,7 @@ export class VoicePipeline {
    */
   createEnrollment(inputRate: number): Enrollment {
     const { embedder } = this.models();
-    const client = this.timed(this.client('normal'));
+    const client = this.timed(this.client(() => ({ priority: 'normal' })));
     const windows = slidingWindowEmbedder({ client, config: embedder, inputRate });
     let open = true;
     return {
@@ -222,15 +224,18 @@ export class VoicePipeline {
     const { signal } = request;
     const startedAt = performance.now();
     const rate = this.models().manifest.features[this.models().manifest.synthesizer.features].sampleRate;
-    // New utterances queue behind streams already playing; once admitted (text encoded), this one
-    // is a stream in progress too.
-    let admitted = false;
-    const client = this.timed(this.client(() => (admitted ? 'high' : 'normal'), signal), timings);
+    // Deadlines for the pool's earliest-deadline-first queue: until its first audio an utterance is
+    // due now (in arrival order); then each task is due PLAYBACK_LEAD_MS before the audio produced
+    // so far has played out. Streams falling behind go first, new utterances next, and streams
+    // comfortably ahead wait.
+    let firstAudioAt: number | null = null;
+    let producedMs = 0;
+    const deadline = () => (firstAudioAt === null ? startedAt : firstAudioAt + producedMs - PLAYBACK_LEAD_MS);
+    const client = this.timed(this.client(() => ({ deadline: deadline(), signal })), timings);
     const seed = request.seed ?? Math.floor(Math.random() * 0x7fffffff);
     let state: Uint8Array | null = null;
     try {
       const chunks = synthesizeMelChunks(client, synth, { symbols: sequence, embedding: request.embedding, signal, pace: request.pace, firstChunkFrames: this.models().firstChunkFrames }, (plan) => {
-        admitted = true;
         timings.melFrames = plan.frames;
       });
       for await (const chunk of chunks) {
@@ -244,8 +249,10 @@ export class VoicePipeline {
           state = result.state;
           if (signal?.aborted) return;
           if (result.samples.length === 0) continue;
-          timings.firstAudioMs ??= performance.now() - startedAt;
+          firstAudioAt ??= performance.now();
+          timings.firstAudioMs ??= firstAudioAt - startedAt;
           timings.audioSeconds += result.samples.length / rate;
+          producedMs = timings.audioSeconds * 1000;
           yield result.samples;
         }
       }
@@ -281,8 +288,8 @@ export class VoicePipeline {
     return this.loaded;
   }
 
-  private client(priority: 'high' | 'normal' | (() => 'high' | 'normal'), signal?: AbortSignal): InferenceClient {
-    if (this.pool) return this.pool.withPriority(priority, signal);
+  private client(options: () => TaskOptions): InferenceClient {
+    if (this.pool) return this.pool.withOptions(options);
     if (this.inProcess) return this.inProcess;
     throw new PipelineError('not_ready', 'the voice pipeline is still loading its models');
   }

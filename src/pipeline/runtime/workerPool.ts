@@ -1,10 +1,14 @@
 /**
  * A bounded pool of inference worker threads behind the `InferenceClient` interface.
  *
- * - One task per worker at a time (or one batch of vocoder chunks of different streams); tasks wait in two FIFO queues, `high` (work of a stream already
- *   producing audio) served before `normal` (new work such as a fresh utterance or enrollment).
- * - Admission: a task not started within `maxQueueWaitMs`, or arriving at a full queue, is rejected
- *   with BusyError (code `busy`) so callers refuse new work instead of growing latency without bound.
+ * - One task per worker at a time (or one batch of vocoder chunks of different streams).
+ * - Scheduling: earliest deadline first. A task may carry a deadline (when its result is needed, e.g.
+ *   before a playing stream runs dry); without one, `high` tasks go before all others and `normal`
+ *   ones are due when queued (FIFO). So streams that are behind go first, then new work, and streams
+ *   comfortably ahead of playback wait.
+ * - Admission: a task still waiting `maxQueueWaitMs` after it was due (queued, or its deadline if
+ *   later), or arriving at a full queue, is rejected with BusyError (code `busy`), so callers refuse
+ *   new work instead of growing latency without bound.
  * - Crashes: a worker that dies fails only the task it held (WorkerCrashedError) and is replaced.
  * - Metrics: numbers go out through `hooks`; this module never touches prom-client.
  */
@@ -52,8 +56,10 @@ export interface WorkerPoolOptions {
 
 /** Per-call options of `run` / `vocode`. */
 export interface TaskOptions {
-  /** Default: `normal` for `run`, `high` for `vocode`. */
+  /** Default: `normal` for `run`, `high` for `vocode`. Ignored when `deadline` is given. */
   readonly priority?: TaskPriority;
+  /** When the result is needed, in `performance.now()` milliseconds; earlier deadlines run first. */
+  readonly deadline?: number;
   /** Aborting while the task is still queued removes it and rejects with code `aborted`. */
   readonly signal?: AbortSignal;
 }
@@ -72,6 +78,8 @@ export const DEFAULT_MAX_QUEUE_LENGTH = 256;
 export const DEFAULT_MAX_VOCODE_BATCH = 8;
 /** Replacement workers that die before becoming ready, in a row, before the pool gives up. */
 const MAX_CONSECUTIVE_START_FAILURES = 3;
+/** `high` tasks without a deadline count as due this long before they were queued: ahead of everything else. */
+const HIGH_PRIORITY_LEAD_MS = 1e9;
 /** How long `close` waits for a worker to finish its task and exit before terminating it. */
 const SHUTDOWN_GRACE_MS = 10000;
 
@@ -82,7 +90,8 @@ interface Job {
   readonly label: TaskLabel;
   readonly message: OutgoingRequest;
   readonly transfer: ArrayBuffer[];
-  readonly priority: TaskPriority;
+  /** Scheduling key (ms, performance.now() clock): lowest runs first. */
+  readonly due: number;
   readonly enqueuedAt: number;
   readonly resolve: (response: WorkerResponse) => void;
   readonly reject: (err: Error) => void;
@@ -116,7 +125,8 @@ export class WorkerPool implements InferenceClient {
   private readonly hooks: WorkerPoolHooks;
   private readonly testHooks = testHooksEnabled();
   private readonly slots = new Set<Slot>();
-  private readonly queues: Record<TaskPriority, Job[]> = { high: [], normal: [] };
+  /** Waiting tasks in arrival order; dispatch picks the lowest `due`. */
+  private readonly queue: Job[] = [];
   private manifest: ModelManifest | null = null;
   private nextId = 1;
   private closed = false;
@@ -145,7 +155,7 @@ export class WorkerPool implements InferenceClient {
     const transfer = new Set<ArrayBuffer>();
     const owned: Record<string, Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) owned[name] = { ...t, data: handOver(t.data, transfer) } as Tensor;
-    const response = await this.submit(model, (id) => ({ kind: 'run', id, model, feeds: owned }), transfer, options.priority ?? 'normal', options.signal);
+    const response = await this.submit(model, (id) => ({ kind: 'run', id, model, feeds: owned }), transfer, { priority: 'normal', ...options });
     if (response.kind !== 'ran') throw unexpected(response);
     return response.outputs;
   }
@@ -158,17 +168,16 @@ export class WorkerPool implements InferenceClient {
       mel: handOver(request.mel, transfer),
       state: request.state ? handOver(request.state, transfer) : null,
     };
-    const response = await this.submit('vocode', (id) => ({ kind: 'vocode', id, request: owned }), transfer, options.priority ?? 'high', options.signal);
+    const response = await this.submit('vocode', (id) => ({ kind: 'vocode', id, request: owned }), transfer, { priority: 'high', ...options });
     if (response.kind !== 'vocoded') throw unexpected(response);
     return response.result;
   }
 
-  /** The same pool seen as an `InferenceClient` whose tasks all carry `priority`. */
-  withPriority(priority: TaskPriority | (() => TaskPriority), signal?: AbortSignal): InferenceClient {
-    const pick = typeof priority === 'function' ? priority : () => priority;
+  /** The same pool seen as an `InferenceClient` whose tasks carry `options()` (read at each call). */
+  withOptions(options: () => TaskOptions): InferenceClient {
     return {
-      run: (model, feeds) => this.run(model, feeds, { priority: pick(), signal }),
-      vocode: (request) => this.vocode(request, { priority: pick(), signal }),
+      run: (model, feeds) => this.run(model, feeds, options()),
+      vocode: (request) => this.vocode(request, options()),
     };
   }
 
@@ -178,7 +187,7 @@ export class WorkerPool implements InferenceClient {
    */
   async runTestHook(hook: { kind: 'test-crash' } | { kind: 'test-sleep'; ms: number }, options: TaskOptions = {}): Promise<void> {
     if (!this.testHooks) throw new Error('test hooks are disabled (set CLONECAST_TEST_HOOKS=1 before creating the pool)');
-    await this.submit('vocode', (id) => ({ ...hook, id }) as TestHookRequest, new Set(), options.priority ?? 'normal', options.signal);
+    await this.submit('vocode', (id) => ({ ...hook, id }) as TestHookRequest, new Set(), { priority: 'normal', ...options });
   }
 
   stats(): WorkerPoolStats {
@@ -188,7 +197,7 @@ export class WorkerPool implements InferenceClient {
       if (s.ready) ready++;
       if (s.jobs.length > 0) busy++;
     }
-    return { workers: this.slots.size, readyWorkers: ready, busyWorkers: busy, queued: this.queues.high.length + this.queues.normal.length };
+    return { workers: this.slots.size, readyWorkers: ready, busyWorkers: busy, queued: this.queue.length };
   }
 
   /** True while at least one worker can take tasks (for /readyz). */
@@ -283,25 +292,22 @@ export class WorkerPool implements InferenceClient {
     this.spawn().catch(() => undefined); // a failed start re-enters here through the 'exit' handler
   }
 
-  private submit(
-    label: TaskLabel,
-    build: (id: number) => OutgoingRequest,
-    transfer: Set<ArrayBuffer>,
-    priority: TaskPriority,
-    signal: AbortSignal | undefined,
-  ): Promise<WorkerResponse> {
+  private submit(label: TaskLabel, build: (id: number) => OutgoingRequest, transfer: Set<ArrayBuffer>, options: TaskOptions): Promise<WorkerResponse> {
+    const { signal } = options;
     if (this.closed) return Promise.reject(this.broken ?? new RuntimeError('pool_closed', 'inference pool closed'));
     if (this.broken) return Promise.reject(this.broken);
     if (signal?.aborted) return Promise.reject(new RuntimeError('aborted', 'task aborted before it was queued'));
-    const queued = this.queues.high.length + this.queues.normal.length;
-    if (queued >= this.maxQueueLength) return Promise.reject(new BusyError(0, `${queued} tasks queued (limit ${this.maxQueueLength})`));
+    if (this.queue.length >= this.maxQueueLength) return Promise.reject(new BusyError(0, `${this.queue.length} tasks queued (limit ${this.maxQueueLength})`));
     return new Promise<WorkerResponse>((resolve, reject) => {
       const id = this.nextId++;
-      const job: Job = { id, label, message: build(id), transfer: [...transfer], priority, enqueuedAt: performance.now(), resolve, reject };
+      const enqueuedAt = performance.now();
+      const due = options.deadline ?? (options.priority === 'high' ? enqueuedAt - HIGH_PRIORITY_LEAD_MS : enqueuedAt);
+      const job: Job = { id, label, message: build(id), transfer: [...transfer], due, enqueuedAt, resolve, reject };
+      // Waiting counts from when the task is due: a chunk queued well ahead of playback may wait.
       job.timer = setTimeout(() => {
         if (!this.unqueue(job)) return;
-        reject(new BusyError(this.maxQueueWaitMs, `no worker free within ${this.maxQueueWaitMs} ms`));
-      }, this.maxQueueWaitMs);
+        reject(new BusyError(this.maxQueueWaitMs, `no worker free within ${this.maxQueueWaitMs} ms of the task being due`));
+      }, Math.max(0, due - enqueuedAt) + this.maxQueueWaitMs);
       if (signal) {
         job.signal = signal;
         job.onAbort = () => {
@@ -309,17 +315,16 @@ export class WorkerPool implements InferenceClient {
         };
         signal.addEventListener('abort', job.onAbort, { once: true });
       }
-      this.queues[priority].push(job);
+      this.queue.push(job);
       this.dispatch();
     });
   }
 
   /** Removes a job that is still queued; false when it already started or settled. */
   private unqueue(job: Job): boolean {
-    const queue = this.queues[job.priority];
-    const at = queue.indexOf(job);
+    const at = this.queue.indexOf(job);
     if (at < 0) return false;
-    queue.splice(at, 1);
+    this.queue.splice(at, 1);
     this.detach(job);
     return true;
   }
@@ -332,7 +337,7 @@ export class WorkerPool implements InferenceClient {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (!slot.ready || slot.jobs.length > 0) continue;
-      const job = this.queues.high.shift() ?? this.queues.normal.shift();
+      const job = this.takeMostUrgent();
       if (!job) return;
       const jobs = job.message.kind === 'vocode' ? [job, ...this.takeBatchable(job.message.request)] : [job];
       const now = performance.now();
@@ -356,24 +361,26 @@ export class WorkerPool implements InferenceClient {
     }
   }
 
+  /** Removes and returns the queued task with the earliest `due` (the first of equals). */
+  private takeMostUrgent(): Job | undefined {
+    if (this.queue.length === 0) return undefined;
+    let best = 0;
+    for (let i = 1; i < this.queue.length; i++) if (this.queue[i].due < this.queue[best].due) best = i;
+    return this.queue.splice(best, 1)[0];
+  }
+
   /**
    * Queued vocoder chunks that can join `first` in one engine call: same frame count and engine
-   * (the engine batches chunks that complete equally many samples), high priority first.
+   * (the engine batches chunks that complete equally many samples), most urgent first. Riding along
+   * costs them nothing, even when they are not due yet.
    */
   private takeBatchable(first: VocodeRequest): Job[] {
-    const taken: Job[] = [];
-    for (const priority of ['high', 'normal'] as const) {
-      const queue = this.queues[priority];
-      for (let i = 0; i < queue.length && taken.length < this.maxBatch - 1; ) {
-        const m = queue[i].message;
-        if (m.kind === 'vocode' && m.request.frames === first.frames && m.request.engine === first.engine) {
-          taken.push(queue.splice(i, 1)[0]);
-        } else {
-          i++;
-        }
-      }
-    }
-    return taken;
+    const candidates = this.queue
+      .filter((j) => j.message.kind === 'vocode' && j.message.request.frames === first.frames && j.message.request.engine === first.engine)
+      .sort((a, b) => a.due - b.due)
+      .slice(0, this.maxBatch - 1);
+    for (const j of candidates) this.queue.splice(this.queue.indexOf(j), 1);
+    return candidates;
   }
 
   private finish(slot: Slot, message: WorkerResponse): void {
@@ -389,11 +396,9 @@ export class WorkerPool implements InferenceClient {
   }
 
   private failQueued(err: Error): void {
-    for (const priority of ['high', 'normal'] as const) {
-      for (const job of this.queues[priority].splice(0)) {
-        this.detach(job);
-        job.reject(err);
-      }
+    for (const job of this.queue.splice(0)) {
+      this.detach(job);
+      job.reject(err);
     }
   }
 }

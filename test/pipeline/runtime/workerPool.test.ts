@@ -139,6 +139,37 @@ test('high-priority tasks start before earlier normal ones', async () => {
   }
 });
 
+test('with deadlines, the earliest due task runs first', async () => {
+  const pool = createWorkerPool({ workers: 1, maxQueueWaitMs: 5000 });
+  try {
+    await pool.ready;
+    const order: string[] = [];
+    const occupied = pool.runTestHook({ kind: 'test-sleep', ms: 200 });
+    const now = performance.now();
+    const late = pool.run('encoder', melWindow(0), { deadline: now + 1000 }).then(() => order.push('late'));
+    const fresh = pool.run('encoder', melWindow(1)).then(() => order.push('fresh'));
+    const overdue = pool.run('encoder', melWindow(2), { deadline: now - 100 }).then(() => order.push('overdue'));
+    await Promise.all([occupied, late, fresh, overdue]);
+    assert.equal(order, ['overdue', 'fresh', 'late']);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('the bounded wait counts from when a task is due, not from when it was queued', async () => {
+  const pool = createWorkerPool({ workers: 1, maxQueueWaitMs: 100 });
+  try {
+    await pool.ready;
+    const occupied = pool.runTestHook({ kind: 'test-sleep', ms: 400 });
+    const ahead = pool.run('encoder', melWindow(0), { deadline: performance.now() + 1000 });
+    assert.is(await codeOf(pool.run('encoder', melWindow(1))), 'busy');
+    await occupied;
+    assert.is(await codeOf(ahead), 'resolved');
+  } finally {
+    await pool.close();
+  }
+});
+
 test('aborting a queued task removes it with code aborted', async () => {
   const pool = createWorkerPool({ workers: 1, maxQueueWaitMs: 5000 });
   try {
