@@ -24,7 +24,7 @@ from clonecast_train.encoder.model import SpeakerEncoder
 from clonecast_train.encoder.pack import pack
 from clonecast_train.encoder.pool import speaker_pools
 from clonecast_train.encoder.speech import speech_mels
-from clonecast_train.encoder.train import train
+from clonecast_train.encoder.train import SegmentSampler, train
 
 TESTS = Path(__file__).resolve().parent
 torch.set_num_threads(2)
@@ -125,6 +125,30 @@ class PackTest(unittest.TestCase):
             self.assertEqual(np.diff(train_p.offsets).max(), 200)  # capped at 2 s of speech frames
             loaded = PackedData.load(Path(d) / "enc.npz")
             np.testing.assert_array_equal(loaded.mels, train_p.mels)
+
+
+class SamplerTest(unittest.TestCase):
+    def test_segments_stay_inside_one_utterance_of_the_drawn_speaker(self):
+        # Utterance u's frames all hold code 10 + 3u, so a segment's values name its utterance.
+        lengths = [160, 400, 170, 900, 161, 300, 250]
+        speakers = ["a", "a", "b", "b", "b", "c", "d"]
+        items = [(spk, "fake", str(u), np.full((n, 40), dequantize(np.uint8(10 + 3 * u)), np.float32))
+                 for u, (spk, n) in enumerate(zip(speakers, lengths))]
+        data = PackedData.from_utterances(items)
+        sampler = SegmentSampler(data, torch.device("cpu"), seed=0, gain_db=0.0)
+        seen = set()
+        for _ in range(20):
+            x = sampler.batch(3, 4).numpy()
+            self.assertEqual(x.shape, (12, 160, 40))
+            codes = np.round((x - data.q_min) / ((data.q_max - data.q_min) / 255)).astype(int)
+            utts = (codes[:, 0, 0] - 10) // 3
+            for row, u in zip(codes, utts):
+                self.assertTrue((row == 10 + 3 * u).all(), "a segment crossed an utterance boundary")
+            spk = np.array(speakers)[utts].reshape(3, 4)
+            self.assertTrue((spk == spk[:, :1]).all())          # M segments of one speaker per row
+            self.assertEqual(len(set(spk[:, 0])), 3)            # N different speakers
+            seen.update(spk[:, 0].tolist())
+        self.assertEqual(seen, {"a", "b", "c", "d"})
 
 
 class TrainExportTest(unittest.TestCase):

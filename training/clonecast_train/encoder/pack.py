@@ -28,10 +28,10 @@ EXTRA_READERS = {"librispeech": read_librispeech, "vctk": read_vctk, "ljspeech":
 def _collect(utts: Iterable[Utterance], name_of, cap_frames: int | None, store: dict, root: Path) -> int:
     """Compute speech frames for `utts` into store[speaker] (uint8 list) until each has cap_frames."""
     n = 0
+    have = {spk: sum(len(m) for _, _, m in items) for spk, items in store.items()}
     for u in utts:
         spk = name_of(u)
-        have = sum(len(m) for _, _, m in store[spk])
-        if cap_frames is not None and have >= cap_frames:
+        if cap_frames is not None and have.get(spk, 0) >= cap_frames:
             continue
         mels = speech_mels(load_audio(u.path))
         if len(mels) >= PARTIAL_FRAMES:
@@ -40,6 +40,7 @@ def _collect(utts: Iterable[Utterance], name_of, cap_frames: int | None, store: 
             except ValueError:
                 rel = str(u.path)
             store[spk].append((u.corpus, rel, quantize(mels)))
+            have[spk] = have.get(spk, 0) + len(mels)
             n += 1
     return n
 

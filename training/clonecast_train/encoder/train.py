@@ -24,20 +24,26 @@ class SegmentSampler:
         self.gain = gain_db * np.log(10) / 10  # dB of power -> natural-log units of the features
         self.mels = torch.from_numpy(data.mels).to(device)
         self.q_min, self.q_step = data.q_min, (data.q_max - data.q_min) / 255.0
-        lengths = np.diff(data.offsets)
-        # Every valid global start frame of each speaker (windows may overlap: a speaker with one long
-        # utterance still gives M different segments).
-        self.starts = []
-        for s in range(len(data.speakers)):
-            us = data.utterances_of(s)
-            self.starts.append(np.concatenate([data.offsets[u] + np.arange(lengths[u] - PARTIAL_FRAMES + 1)
-                                               for u in us]) if len(us) else np.zeros(0, np.int64))
-        self.speakers = np.array([s for s, st in enumerate(self.starts) if len(st)])
+        # Segment starts are uniform over every valid window of the speaker (windows may overlap: a
+        # speaker with one long utterance still gives M different segments). Per speaker: its
+        # utterances' first frames and the cumulative count of their windows.
+        windows = np.diff(data.offsets) - PARTIAL_FRAMES + 1
+        order = np.argsort(data.utt_speaker, kind="stable")
+        bounds = np.searchsorted(data.utt_speaker[order], np.arange(len(data.speakers) + 1))
+        self.first = [data.offsets[order[a:b]] for a, b in zip(bounds[:-1], bounds[1:])]
+        self.cum = [np.cumsum(windows[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])]
+        self.speakers = np.array([s for s, c in enumerate(self.cum) if len(c)])
         self.window = torch.arange(PARTIAL_FRAMES, device=device)
+
+    def _starts(self, speaker: int, m: int) -> np.ndarray:
+        cum = self.cum[speaker]
+        r = self.rng.integers(cum[-1], size=m)          # a window index over all the speaker's windows
+        u = np.searchsorted(cum, r, side="right")        # ... falls in utterance u
+        return self.first[speaker][u] + r - np.concatenate([[0], cum[:-1]])[u]
 
     def batch(self, n: int, m: int) -> torch.Tensor:
         spk = self.rng.choice(self.speakers, size=n, replace=False)
-        starts = np.concatenate([self.rng.choice(self.starts[s], size=m) for s in spk])
+        starts = np.concatenate([self._starts(s, m) for s in spk])
         idx = torch.from_numpy(starts).to(self.device)[:, None] + self.window
         x = self.mels[idx].float() * self.q_step + self.q_min
         # Random level per segment, so loudness is no speaker cue.
