@@ -3,7 +3,8 @@
  *
  * Output sample k sits at input time k*M/L (in input samples). The kernel is a Kaiser-windowed
  * sinc low-passed at `rolloff` times the lower Nyquist frequency, with `zeroCrossings` lobes each
- * side; its L phases are precomputed once per rate pair and shared by every stream. The tail of
+ * side; its L phases are precomputed once per rate pair and shared by every stream (for a large L,
+ * 1024 phases interpolated linearly). The tail of
  * the input is carried between pushes, so a signal pushed in pieces gives exactly the samples
  * of the whole signal; `flush()` drains the last `halfTaps` samples of delay.
  */
@@ -66,10 +67,20 @@ interface Kernel {
   readonly down: number;
   /** Taps per phase (even): the output at input time t uses inputs floor(t)-halfTaps+1 .. floor(t)+halfTaps. */
   readonly halfTaps: number;
-  /** [L][2*halfTaps] row-major: phase p weights for inputs base-halfTaps+1+j. */
+  /**
+   * Rows of 2*halfTaps weights, row-major. Exact (`interpolated` false): L rows, row p for output
+   * times base + p/L. Interpolated: TABLE_PHASES + 1 rows at fractions r/TABLE_PHASES, blended
+   * linearly (for rate pairs with a large L such as 47999 -> 16000, where L rows would be megabytes).
+   */
   readonly taps: Float32Array;
+  readonly interpolated: boolean;
 }
 
+/** Above this many phases the kernel is tabulated at TABLE_PHASES fractions and interpolated. */
+const MAX_EXACT_PHASES = 1024;
+const TABLE_PHASES = 1024;
+/** Kernels kept for reuse (least recently created dropped first): bounds memory for odd rates. */
+const MAX_CACHED_KERNELS = 16;
 const kernels = new Map<string, Kernel>();
 
 function kernelFor(inputRate: number, outputRate: number, options: ResamplerOptions): Kernel {
@@ -86,10 +97,12 @@ function kernelFor(inputRate: number, outputRate: number, options: ResamplerOpti
   const halfWidth = zeroCrossings / (2 * cutoff); // in input samples
   const halfTaps = Math.ceil(halfWidth);
   const n = 2 * halfTaps;
-  const taps = new Float32Array(up * n);
+  const interpolated = up > MAX_EXACT_PHASES;
+  const rows = interpolated ? TABLE_PHASES + 1 : up;
+  const taps = new Float32Array(rows * n);
   const i0Beta = besselI0(beta);
-  for (let p = 0; p < up; p++) {
-    const frac = p / up; // output time = base + frac
+  for (let p = 0; p < rows; p++) {
+    const frac = p / (interpolated ? TABLE_PHASES : up); // output time = base + frac
     for (let j = 0; j < n; j++) {
       const d = frac - (j - halfTaps + 1); // output time minus input index
       const ratio = d / halfWidth;
@@ -99,7 +112,8 @@ function kernelFor(inputRate: number, outputRate: number, options: ResamplerOpti
       taps[p * n + j] = 2 * cutoff * sinc * w;
     }
   }
-  const kernel = { up, down, halfTaps, taps };
+  const kernel = { up, down, halfTaps, taps, interpolated };
+  if (kernels.size >= MAX_CACHED_KERNELS) kernels.delete(kernels.keys().next().value!);
   kernels.set(key, kernel);
   return kernel;
 }
@@ -159,7 +173,7 @@ class PolyphaseResampler implements Resampler {
 
   /** Emits outputs whose inputs are all buffered, up to output index `limit` (exclusive). */
   private produce(limit: number): Float32Array {
-    const { up, down, halfTaps, taps } = this.kernel;
+    const { up, down, halfTaps, taps, interpolated } = this.kernel;
     const n = 2 * halfTaps;
     const lastInput = this.bufferStart + this.buffered - 1;
     // Output k needs inputs up to base_k + halfTaps.
@@ -179,10 +193,23 @@ class PolyphaseResampler implements Resampler {
     const offset = 1 - halfTaps - this.bufferStart;
     for (let c = 0; c < count; c++) {
       const first = base + offset;
-      const row = phase * n;
-      let acc = 0;
-      for (let j = 0; j < n; j++) acc += buf[first + j] * taps[row + j];
-      out[c] = acc;
+      if (interpolated) {
+        const position = (phase * TABLE_PHASES) / up;
+        const r = Math.floor(position), t = position - r;
+        const row0 = r * n, row1 = row0 + n;
+        let acc0 = 0, acc1 = 0;
+        for (let j = 0; j < n; j++) {
+          const x = buf[first + j];
+          acc0 += x * taps[row0 + j];
+          acc1 += x * taps[row1 + j];
+        }
+        out[c] = acc0 + t * (acc1 - acc0);
+      } else {
+        const row = phase * n;
+        let acc = 0;
+        for (let j = 0; j < n; j++) acc += buf[first + j] * taps[row + j];
+        out[c] = acc;
+      }
       phase += down;
       while (phase >= up) {
         phase -= up;
