@@ -2,12 +2,15 @@
 training/clonecast_train/features.py, so the TypeScript DSP (src/pipeline/audio) can prove it
 computes the same thing (to 1e-4).
 
-Run from the repository root:  /usr/bin/python3 training/scripts/make_dsp_fixtures.py
+Run from the repository root:  /usr/bin/python3 training/scripts/make_dsp_fixtures.py [--check]
 
 Output: dsp.json (index: specs, shapes, byte offsets) + dsp.bin (little-endian float32 arrays).
+--check writes nothing and exits 1 when the committed fixtures differ from what features.py gives
+now (run it in CI: a change to features.py must come with regenerated fixtures).
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -41,8 +44,10 @@ def test_signal() -> np.ndarray:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="compare with the committed fixtures, write nothing")
+    args = parser.parse_args()
     out = ROOT / "test" / "fixtures" / "dsp"
-    out.mkdir(parents=True, exist_ok=True)
     x = test_signal()
     arrays = {
         "signal": x,
@@ -58,8 +63,14 @@ def main() -> None:
         data = np.ascontiguousarray(arr, dtype="<f4").tobytes()
         index["arrays"][name] = {"offset": len(blob), "shape": list(arr.shape), "dtype": "float32"}
         blob += data
+    index_text = json.dumps(index, indent=2) + "\n"
+    if args.check:
+        same = (out / "dsp.bin").read_bytes() == bytes(blob) and (out / "dsp.json").read_text() == index_text
+        print("dsp fixtures up to date" if same else "dsp fixtures differ from features.py: rerun make_dsp_fixtures.py")
+        sys.exit(0 if same else 1)
+    out.mkdir(parents=True, exist_ok=True)
     (out / "dsp.bin").write_bytes(bytes(blob))
-    (out / "dsp.json").write_text(json.dumps(index, indent=2) + "\n")
+    (out / "dsp.json").write_text(index_text)
     print(f"wrote {out}/dsp.bin ({len(blob)} bytes) and dsp.json: " +
           ", ".join(f"{k} {list(v.shape)}" for k, v in arrays.items()))
 
