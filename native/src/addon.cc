@@ -1,7 +1,7 @@
 // N-API binding of the vocoder sample loop (plain C API, no dependencies beyond Node's headers).
 //
-//   const loop = addon.createLoop({ hidden1, hidden2, fc, classes, embed, w2, fc1W, fc1B, fc2W, fc2B })
-//   addon.run(loop, cond, uniform, n, streams, h1, h2, prev, out)   // typed arrays; h1, h2, prev, out updated
+//   const loop = addon.createLoop({ hidden1, hidden2, fc, classes, hop, interp, embed, w2, fc1W, fc1B, fc2W, fc2B })
+//   addon.run(loop, condRows, blocks, uniform, streams, h1, h2, prev, out)   // typed arrays; h1, h2, prev, out updated
 //
 // Weights are copied into the loop object; `run` works on the caller's buffers synchronously.
 #include <node_api.h>
@@ -59,14 +59,16 @@ napi_value CreateLoop(napi_env env, napi_callback_info info) {
   if (argc < 1) return Throw(env, "createLoop(weights) needs the weights object");
   auto* w = new LoopWeights();
   const bool dims = IntProp(env, obj, "hidden1", &w->hidden1) && IntProp(env, obj, "hidden2", &w->hidden2) &&
-                    IntProp(env, obj, "fc", &w->fc) && IntProp(env, obj, "classes", &w->classes);
+                    IntProp(env, obj, "fc", &w->fc) && IntProp(env, obj, "classes", &w->classes) &&
+                    IntProp(env, obj, "hop", &w->hop);
   if (!dims) {
     delete w;
-    return Throw(env, "createLoop: hidden1, hidden2, fc, classes must be positive integers");
+    return Throw(env, "createLoop: hidden1, hidden2, fc, classes, hop must be positive integers");
   }
   const size_t H1 = w->hidden1, H2 = w->hidden2, FC = w->fc, C = w->classes;
   const char* bad = nullptr;
-  if (!FloatProp(env, obj, "embed", C * 2 * H1, &w->embed)) bad = "embed";
+  if (!FloatProp(env, obj, "interp", 3 * static_cast<size_t>(w->hop), &w->interp)) bad = "interp";
+  else if (!FloatProp(env, obj, "embed", C * 2 * H1, &w->embed)) bad = "embed";
   else if (!FloatProp(env, obj, "w2", H1 * 2 * H2, &w->w2)) bad = "w2";
   else if (!FloatProp(env, obj, "fc1W", H2 * FC, &w->fc1w)) bad = "fc1W";
   else if (!FloatProp(env, obj, "fc1B", FC, &w->fc1b)) bad = "fc1B";
@@ -85,27 +87,28 @@ napi_value Run(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value argv[9];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 9) return Throw(env, "run(loop, cond, uniform, n, streams, h1, h2, prev, out) needs 9 arguments");
+  if (argc < 9) return Throw(env, "run(loop, condRows, blocks, uniform, streams, h1, h2, prev, out) needs 9 arguments");
   LoopWeights* w;
   if (napi_get_value_external(env, argv[0], reinterpret_cast<void**>(&w)) != napi_ok) return Throw(env, "run: loop is not a createLoop() object");
-  int32_t n, streams;
-  if (napi_get_value_int32(env, argv[3], &n) != napi_ok || napi_get_value_int32(env, argv[4], &streams) != napi_ok || n < 0 || streams < 1) {
-    return Throw(env, "run: n must be >= 0 and streams >= 1");
+  int32_t blocks, streams;
+  if (napi_get_value_int32(env, argv[2], &blocks) != napi_ok || napi_get_value_int32(env, argv[4], &streams) != napi_ok || blocks < 0 ||
+      streams < 1) {
+    return Throw(env, "run: blocks must be >= 0 and streams >= 1");
   }
-  const size_t D = 2 * w->hidden1 + 2 * w->hidden2, N = n, B = streams;
+  const size_t D = 2 * w->hidden1 + 2 * w->hidden2, N = static_cast<size_t>(blocks) * w->hop, B = streams;
   void *cond, *uniform, *h1, *h2, *prev, *out;
   size_t lc, lu, lh1, lh2, lp, lo;
-  if (!TypedArray(env, argv[1], napi_float32_array, &cond, &lc) || lc < N * B * D) return Throw(env, "run: cond must be a Float32Array of n*streams*condDim");
-  if (!TypedArray(env, argv[2], napi_float32_array, &uniform, &lu) || lu < N * B) return Throw(env, "run: uniform must be a Float32Array of n*streams");
+  if (!TypedArray(env, argv[1], napi_float32_array, &cond, &lc) || lc < (blocks + 2) * B * D) return Throw(env, "run: condRows must be a Float32Array of (blocks+2)*streams*condDim");
+  if (!TypedArray(env, argv[3], napi_float32_array, &uniform, &lu) || lu < N * B) return Throw(env, "run: uniform must be a Float32Array of blocks*hop*streams");
   if (!TypedArray(env, argv[5], napi_float32_array, &h1, &lh1) || lh1 != B * w->hidden1) return Throw(env, "run: h1 must be a Float32Array of streams*hidden1");
   if (!TypedArray(env, argv[6], napi_float32_array, &h2, &lh2) || lh2 != B * w->hidden2) return Throw(env, "run: h2 must be a Float32Array of streams*hidden2");
   if (!TypedArray(env, argv[7], napi_int32_array, &prev, &lp) || lp != B) return Throw(env, "run: prev must be an Int32Array of streams");
-  if (!TypedArray(env, argv[8], napi_int32_array, &out, &lo) || lo < N * B) return Throw(env, "run: out must be an Int32Array of n*streams");
+  if (!TypedArray(env, argv[8], napi_int32_array, &out, &lo) || lo < N * B) return Throw(env, "run: out must be an Int32Array of blocks*hop*streams");
   for (size_t b = 0; b < B; b++) {
     const int32_t p = static_cast<int32_t*>(prev)[b];
     if (p < 0 || p >= w->classes) return Throw(env, "run: prev class out of range");
   }
-  clonecast::runSampleLoop(*w, static_cast<float*>(cond), static_cast<float*>(uniform), n, streams, static_cast<float*>(h1),
+  clonecast::runSampleLoop(*w, static_cast<float*>(cond), blocks, static_cast<float*>(uniform), streams, static_cast<float*>(h1),
                            static_cast<float*>(h2), static_cast<int32_t*>(prev), static_cast<int32_t*>(out));
   return nullptr;
 }

@@ -39,34 +39,68 @@ inline void minGru(const float* __restrict x, float* __restrict h, int H) {
   }
 }
 
-// acc[b][o] += sum_i x[b][i] * W[i][o] for B rows of x (axpy form: each weight row is streamed once for all rows).
-inline void matmulAcc(const float* __restrict x, int B, int in, const float* __restrict W, int out, float* __restrict acc) {
+// acc[b][o0 .. o0+TILE) += sum_i x[b][i] * W[i][o0 ..] for NB rows of x: the NB x TILE accumulators stay
+// in registers over the whole i loop (one weight load per NB FMAs, no stores until the end).
+constexpr int TILE = 64;
+
+template <int NB>
+inline void tileKernel(const float* __restrict x, int in, const float* __restrict W, int out, int o0, float* __restrict acc) {
+  float a[NB][TILE];
+  for (int b = 0; b < NB; b++)
+    for (int o = 0; o < TILE; o++) a[b][o] = acc[static_cast<size_t>(b) * out + o0 + o];
   for (int i = 0; i < in; i++) {
-    const float* __restrict row = W + static_cast<size_t>(i) * out;
-    for (int b = 0; b < B; b++) {
+    const float* __restrict row = W + static_cast<size_t>(i) * out + o0;
+    for (int b = 0; b < NB; b++) {
       const float v = x[b * in + i];
-      float* __restrict a = acc + static_cast<size_t>(b) * out;
-      for (int o = 0; o < out; o++) a[o] += v * row[o];
+      for (int o = 0; o < TILE; o++) a[b][o] += v * row[o];
     }
   }
+  for (int b = 0; b < NB; b++)
+    for (int o = 0; o < TILE; o++) acc[static_cast<size_t>(b) * out + o0 + o] = a[b][o];
+}
+
+// acc[b][o] += sum_i x[b][i] * W[i][o] for B rows of x (row-major, W [in][out]).
+inline void matmulAcc(const float* __restrict x, int B, int in, const float* __restrict W, int out, float* __restrict acc) {
+  const int tiled = out - out % TILE;
+  for (int o0 = 0; o0 < tiled; o0 += TILE) {
+    int b0 = 0;
+    for (; b0 + 4 <= B; b0 += 4) tileKernel<4>(x + b0 * in, in, W, out, o0, acc + static_cast<size_t>(b0) * out);
+    switch (B - b0) {
+      case 3: tileKernel<3>(x + b0 * in, in, W, out, o0, acc + static_cast<size_t>(b0) * out); break;
+      case 2: tileKernel<2>(x + b0 * in, in, W, out, o0, acc + static_cast<size_t>(b0) * out); break;
+      case 1: tileKernel<1>(x + b0 * in, in, W, out, o0, acc + static_cast<size_t>(b0) * out); break;
+      default: break;
+    }
+  }
+  for (int b = 0; b < B; b++)  // widths that are not a multiple of TILE
+    for (int i = 0; i < in; i++)
+      for (int o = tiled; o < out; o++) acc[static_cast<size_t>(b) * out + o] += x[b * in + i] * W[static_cast<size_t>(i) * out + o];
 }
 
 }  // namespace
 
-void runSampleLoop(const LoopWeights& w, const float* cond, const float* uniform, int n, int streams,
+void runSampleLoop(const LoopWeights& w, const float* condRows, int blocks, const float* uniform, int streams,
                    float* h1, float* h2, int32_t* prev, int32_t* out) {
-  const int H1 = w.hidden1, H2 = w.hidden2, FC = w.fc, C = w.classes, D = 2 * H1 + 2 * H2, B = streams;
-  std::vector<float> x1(2 * H1), x2(static_cast<size_t>(B) * 2 * H2), f(static_cast<size_t>(B) * FC),
+  const int H1 = w.hidden1, H2 = w.hidden2, FC = w.fc, C = w.classes, D = 2 * H1 + 2 * H2, B = streams, hop = w.hop;
+  const int n = blocks * hop;
+  std::vector<float> cb(D), x1(2 * H1), x2(static_cast<size_t>(B) * 2 * H2), f(static_cast<size_t>(B) * FC),
       logits(static_cast<size_t>(B) * C);
+  const size_t rowStride = static_cast<size_t>(B) * D;
   for (int t = 0; t < n; t++) {
-    const float* c = cond + static_cast<size_t>(t) * B * D;
+    const int block = t / hop, k = t % hop;
+    const float w0 = w.interp[3 * k], w1 = w.interp[3 * k + 1], w2 = w.interp[3 * k + 2];
     // Layer 1: input-only gates, no matrix product (the previous sample enters through E).
     for (int b = 0; b < B; b++) {
-      const float* cb = c + static_cast<size_t>(b) * D;
+      // Conditioning of this sample: linear interpolation of the frame rows around it.
+      const float* r0 = condRows + block * rowStride + static_cast<size_t>(b) * D;
+      const float* r1 = r0 + rowStride;
+      const float* r2 = r1 + rowStride;
+      if (w0 != 0.0f) for (int d = 0; d < D; d++) cb[d] = w0 * r0[d] + w1 * r1[d];
+      else for (int d = 0; d < D; d++) cb[d] = w1 * r1[d] + w2 * r2[d];
       const float* e = w.embed.data() + static_cast<size_t>(prev[b]) * 2 * H1;
       for (int j = 0; j < 2 * H1; j++) x1[j] = cb[j] + e[j];
       minGru(x1.data(), h1 + static_cast<size_t>(b) * H1, H1);
-      std::copy(cb + 2 * H1, cb + D, x2.data() + static_cast<size_t>(b) * 2 * H2);
+      std::copy(cb.begin() + 2 * H1, cb.end(), x2.begin() + static_cast<size_t>(b) * 2 * H2);
     }
     // Layer 2: x2 = cond2 + h1 W2.
     matmulAcc(h1, B, H1, w.w2.data(), 2 * H2, x2.data());

@@ -12,7 +12,8 @@
 namespace clonecast {
 
 struct LoopWeights {
-  int hidden1, hidden2, fc, classes;
+  int hidden1, hidden2, fc, classes, hop;
+  std::vector<float> interp; // [hop][3]: weights of conditioning rows i-1, i, i+1 for sample k of block i
   std::vector<float> embed;  // [classes][2*hidden1]
   std::vector<float> w2;     // [hidden1][2*hidden2]
   std::vector<float> fc1w;   // [hidden2][fc]
@@ -21,9 +22,11 @@ struct LoopWeights {
   std::vector<float> fc2b;   // [classes]
 };
 
-// Runs n samples of `streams` streams. cond: [n][streams][2*H1 + 2*H2]; uniform: [n][streams];
-// h1: [streams][H1], h2: [streams][H2], prev: [streams] updated in place; out: [n][streams] classes.
-void runSampleLoop(const LoopWeights& w, const float* cond, const float* uniform, int n, int streams,
+// Runs `blocks` hop blocks (n = blocks*hop samples) of `streams` streams. condRows: per-frame
+// conditioning [blocks + 2][streams][2*H1 + 2*H2] (rows i-1 .. i+blocks), interpolated to samples here;
+// uniform: [n][streams]; h1: [streams][H1], h2: [streams][H2], prev: [streams] updated in place;
+// out: [n][streams] classes.
+void runSampleLoop(const LoopWeights& w, const float* condRows, int blocks, const float* uniform, int streams,
                    float* h1, float* h2, int32_t* prev, int32_t* out);
 
 }  // namespace clonecast

@@ -68,15 +68,15 @@ export class Conditioning {
   }
 
   /**
-   * Writes the per-sample conditioning of `blocks` consecutive blocks into `out`, laid out
-   * [sample][stream][condDim] for `streams` streams (stream `stream`'s column). Block j uses
-   * conditioning rows firstRow + j .. firstRow + j + 2 (frames i-1, i, i+1).
+   * Writes the per-sample conditioning of `blocks` consecutive blocks of stream `stream` into `out`.
+   * Rows and output are interleaved over `streams` streams: cond [rows][streams][condDim],
+   * out [sample][streams][condDim]. Block j uses rows firstRow + j .. firstRow + j + 2 (frames i-1, i, i+1).
    */
   upsample(cond: Float32Array, firstRow: number, blocks: number, out: Float32Array, stream = 0, streams = 1): void {
     const { hop, condDim: D } = this.dims;
     const w = this.interp;
     for (let j = 0; j < blocks; j++) {
-      const prev = (firstRow + j) * D, cur = prev + D, next = cur + D;
+      const prev = ((firstRow + j) * streams + stream) * D, cur = prev + streams * D, next = cur + streams * D;
       for (let k = 0; k < hop; k++) {
         const w0 = w[3 * k], w1 = w[3 * k + 1], w2 = w[3 * k + 2];
         const o = ((j * hop + k) * streams + stream) * D;

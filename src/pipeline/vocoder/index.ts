@@ -7,6 +7,7 @@
  */
 import type { FeatureSpec } from '../audio/featureSpec.js';
 import type { VocodeRequest, VocodeResult } from '../runtime/tasks.js';
+import { Conditioning } from './conditioning.js';
 import { VocoderError } from './errors.js';
 import { GriffinLimVocoder, type GriffinLimOptions } from './griffinLim.js';
 import { loadNativeSampleLoop } from './nativeLoop.js';
@@ -70,10 +71,11 @@ export async function createVocoder(modelsDir: string, manifest: VocoderManifest
     }
     const weightsEntry = (manifest.vocoder.files as Record<string, VocoderFileEntry>).weights;
     const fingerprint = parseInt(weightsEntry.sha256.slice(0, 8), 16) >>> 0;
-    const native = wanted === 'onnx-loop' ? null : loadNativeSampleLoop(model);
+    const conditioning = new Conditioning(model.dims, model.weights);
+    const native = wanted === 'onnx-loop' ? null : loadNativeSampleLoop(model, conditioning.interp);
     if (wanted === 'native' && !native) throw new VocoderError('vocoder_unavailable', 'the native vocoder addon is not built (npm run build:native)');
-    const loop = native ?? new OnnxSampleLoop(model.loopPath, model.dims);
-    neural = new NeuralVocoder(model, loop, fingerprint);
+    const loop = native ?? new OnnxSampleLoop(model.loopPath, model.dims, conditioning);
+    neural = new NeuralVocoder(model, conditioning, loop, fingerprint);
     release = () => (loop instanceof OnnxSampleLoop ? loop.release() : undefined);
   } else if (wanted && wanted !== 'griffin-lim') {
     throw new VocoderError('vocoder_unavailable', `engine ${wanted} needs vocoder weights, and the manifest has no vocoder section`);

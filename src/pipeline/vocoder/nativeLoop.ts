@@ -13,10 +13,10 @@ import type { VocoderModel } from './vocoderModel.js';
 /** The addon's exports (native/src/addon.cc). */
 interface NativeAddon {
   createLoop(weights: {
-    hidden1: number; hidden2: number; fc: number; classes: number;
+    hidden1: number; hidden2: number; fc: number; classes: number; hop: number; interp: Float32Array;
     embed: Float32Array; w2: Float32Array; fc1W: Float32Array; fc1B: Float32Array; fc2W: Float32Array; fc2B: Float32Array;
   }): object;
-  run(loop: object, cond: Float32Array, uniform: Float32Array, n: number, streams: number,
+  run(loop: object, condRows: Float32Array, blocks: number, uniform: Float32Array, streams: number,
     h1: Float32Array, h2: Float32Array, prev: Int32Array, out: Int32Array): void;
 }
 
@@ -50,19 +50,20 @@ function loadAddon(): NativeAddon | null {
   return addon;
 }
 
-export function loadNativeSampleLoop(model: VocoderModel): SampleLoop | null {
+/** @param interp Conditioning.interp, so the addon interpolates exactly as the ONNX path does */
+export function loadNativeSampleLoop(model: VocoderModel, interp: Float32Array): SampleLoop | null {
   const native = loadAddon();
   if (!native) return null;
   const { dims, weights: w } = model;
   const handle = native.createLoop({
-    hidden1: dims.hidden1, hidden2: dims.hidden2, fc: dims.fc, classes: dims.classes,
+    hidden1: dims.hidden1, hidden2: dims.hidden2, fc: dims.fc, classes: dims.classes, hop: dims.hop, interp,
     embed: w.embed, w2: w.w2, fc1W: w.fc1W, fc1B: w.fc1B, fc2W: w.fc2W, fc2B: w.fc2B,
   });
   return {
     engine: 'native',
-    run(cond: Float32Array, uniform: Float32Array, n: number, streams: number, state: LoopState): Int32Array {
-      const out = new Int32Array(n * streams);
-      native.run(handle, cond, uniform, n, streams, state.h1, state.h2, state.prev, out);
+    run(condRows: Float32Array, blocks: number, uniform: Float32Array, streams: number, state: LoopState): Int32Array {
+      const out = new Int32Array(blocks * dims.hop * streams);
+      native.run(handle, condRows, blocks, uniform, streams, state.h1, state.h2, state.prev, out);
       return out;
     },
   };

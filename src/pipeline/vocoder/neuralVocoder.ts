@@ -4,7 +4,8 @@
  * Several streams' chunks can run as one batch (one loop call for B streams).
  */
 import type { VocodeRequest, VocodeResult } from '../runtime/tasks.js';
-import { Conditioning } from './conditioning.js';
+import type { Conditioning } from './conditioning.js';
+import { VocoderError } from './errors.js';
 import { advanceMel } from './melWindow.js';
 import { deemphasize, muLawTable } from './mulaw.js';
 import { fillUniforms } from './rng.js';
@@ -15,20 +16,22 @@ import type { VocoderModel } from './vocoderModel.js';
 /** A chunk prepared for the sample loop. */
 interface Prepared {
   readonly state: StreamState;
+  /** Conditioning rows [blocks + 2][condDim] of the blocks to emit. */
   readonly cond: Float32Array;
-  readonly firstRow: number;
   readonly blocks: number;
 }
 
 export class NeuralVocoder {
-  private readonly cond: Conditioning;
   private readonly table: Float64Array;
 
   /**
+   * @param cond the model's conditioning net (shared with the loop that upsamples with it)
    * @param fingerprint identifies the weights inside stream states (first 32 bits of their sha256)
    */
-  constructor(private readonly model: VocoderModel, private readonly loop: SampleLoop, private readonly fingerprint: number) {
-    this.cond = new Conditioning(model.dims, model.weights);
+  constructor(
+    private readonly model: VocoderModel, private readonly cond: Conditioning, private readonly loop: SampleLoop,
+    private readonly fingerprint: number,
+  ) {
     this.table = muLawTable(model.dims.muBits);
   }
 
@@ -60,18 +63,19 @@ export class NeuralVocoder {
       const B = members.length;
       const classes = new Int32Array(n * B);
       if (n > 0) {
-        const cond = new Float32Array(n * B * D);
+        // Frame rows of all streams interleaved: [blocks + 2][B][condDim].
+        const rows = new Float32Array((blocks + 2) * B * D);
         const uniform = new Float32Array(n * B);
         const h1 = new Float32Array(B * H1), h2 = new Float32Array(B * H2), prev = new Int32Array(B);
         members.forEach((i, b) => {
           const p = prepared[i];
-          this.cond.upsample(p.cond, p.firstRow, blocks, cond, b, B);
+          for (let r = 0; r < blocks + 2; r++) rows.set(p.cond.subarray(r * D, (r + 1) * D), (r * B + b) * D);
           p.state.rng = fillUniforms(p.state.rng, uniform, n, b, B);
           h1.set(p.state.vector.subarray(0, H1), b * H1);
           h2.set(p.state.vector.subarray(H1, H1 + H2), b * H2);
           prev[b] = p.state.prev;
         });
-        classes.set(this.loop.run(cond, uniform, n, B, { h1, h2, prev }));
+        classes.set(this.loop.run(rows, blocks, uniform, B, { h1, h2, prev }));
         members.forEach((i, b) => {
           const s = prepared[i].state;
           s.vector.set(h1.subarray(b * H1, (b + 1) * H1), 0);
@@ -98,10 +102,10 @@ export class NeuralVocoder {
       ? decodeState(req.state, StateKind.Neural, this.fingerprint, hidden1 + hidden2, nMels)
       : this.initialState(req.seed);
     const win = advanceMel(state, req.mel, req.frames, req.final, context + 1, nMels);
-    if (state.prev < 0 || state.prev >= classes) throw new Error('unreachable: prev class checked at decode');
+    if (!(state.prev >= 0 && state.prev < classes)) throw new VocoderError('vocoder_bad_state', `vocoder state rejected: previous class ${state.prev} out of range`);
     const used = win.blocks > 0 ? win.blocks + 2 * context + 2 : 0;
     const rows = win.rows.subarray(win.firstBlockRow * nMels, (win.firstBlockRow + used) * nMels);
-    return { state, cond: this.cond.frames(rows, used), firstRow: 0, blocks: win.blocks };
+    return { state, cond: this.cond.frames(rows, used), blocks: win.blocks };
   }
 
   private initialState(seed: number): StreamState {

@@ -1,5 +1,6 @@
 /** The sample loop as an ONNX `Loop` graph (models/vocoder_loop.onnx): the engine when the native addon is absent. */
 import { createOnnxSession, type OnnxSession } from '../runtime/onnxRuntime.js';
+import { Conditioning } from './conditioning.js';
 import type { LoopState, SampleLoop } from './sampleLoop.js';
 import type { VocoderDims } from './vocoderModel.js';
 
@@ -7,12 +8,17 @@ export class OnnxSampleLoop implements SampleLoop {
   readonly engine = 'onnx-loop';
   private readonly session: OnnxSession;
 
-  constructor(loopPath: string, private readonly dims: VocoderDims) {
+  /** @param conditioning upsamples frame rows to the per-sample input of the graph */
+  constructor(loopPath: string, private readonly dims: VocoderDims, private readonly conditioning: Conditioning) {
     this.session = createOnnxSession(loopPath);
   }
 
-  run(cond: Float32Array, uniform: Float32Array, n: number, streams: number, state: LoopState): Int32Array {
-    const { hidden1: H1, hidden2: H2, condDim: D } = this.dims;
+  run(condRows: Float32Array, blocks: number, uniform: Float32Array, streams: number, state: LoopState): Int32Array {
+    const { hidden1: H1, hidden2: H2, condDim: D, hop } = this.dims;
+    const n = blocks * hop;
+    if (n === 0) return new Int32Array(0);
+    const cond = new Float32Array(n * streams * D);
+    for (let b = 0; b < streams; b++) this.conditioning.upsample(condRows, 0, blocks, cond, b, streams);
     const prev = new BigInt64Array(streams);
     for (let b = 0; b < streams; b++) prev[b] = BigInt(state.prev[b]);
     const out = this.session.runSync({

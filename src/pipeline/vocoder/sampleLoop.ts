@@ -18,10 +18,11 @@ export interface SampleLoop {
   /** 'native' or 'onnx-loop'. */
   readonly engine: string;
   /**
-   * Runs `n` samples for `streams` streams.
-   * @param cond per-sample conditioning [n][streams][condDim]
+   * Runs `blocks` hop blocks (n = blocks * hop samples) for `streams` streams.
+   * @param condRows per-frame conditioning [blocks + 2][streams][condDim]: block j interpolates rows j .. j+2
+   *   (Conditioning.upsample's rule)
    * @param uniform sampler uniforms in [0, 1), [n][streams]
    * @returns classes [n][streams]
    */
-  run(cond: Float32Array, uniform: Float32Array, n: number, streams: number, state: LoopState): Int32Array;
+  run(condRows: Float32Array, blocks: number, uniform: Float32Array, streams: number, state: LoopState): Int32Array;
 }
