@@ -2,7 +2,8 @@
  * Vocoder speed: microseconds per output sample and real-time factor (audio seconds per compute
  * second, so 3 means three times faster than real time) for each engine, one stream and N
  * concurrent streams batched into one call per chunk. One thread (the engines are single-threaded;
- * the worker pool spreads streams over cores). Prints figures, asserts nothing.
+ * the worker pool spreads streams over cores). Prints figures, asserts nothing. Also prints this
+ * process's CPU time per sample: on a shared machine wall time includes waiting for a core.
  *
  *   npm run build && node dist/load-tests/vocoderBench.js [--seconds 4] [--chunk 10] [--streams 1,4,8]
  */
@@ -48,13 +49,14 @@ if (manifest.vocoder) engines.push('onnx-loop');
 engines.push('griffin-lim');
 
 console.log(`vocoder bench: ${(frames * spec.hopLength / spec.sampleRate).toFixed(2)} s of audio per stream, chunks of ${chunk} frames, models ${modelsDir}`);
-console.log('engine        streams  us/sample/stream  aggregate x realtime  per-stream x realtime  first chunk ms');
+console.log('engine        streams  wall us/sample/stream  cpu us/sample/stream  aggregate x realtime (wall, cpu)  first chunk ms');
 for (const engine of engines) {
   const voc = await createVocoder(modelsDir, manifest, { engine });
   for (const streams of values.streams!.split(',').map(Number)) {
     if (engine === 'griffin-lim' && streams > 1) continue; // no batching: N streams cost N times one
     const states: (Uint8Array | null)[] = new Array(streams).fill(null);
     let samples = 0, firstChunkMs = 0;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let at = 0; at < frames; at += chunk) {
       const size = Math.min(chunk, frames - at);
@@ -70,10 +72,11 @@ for (const engine of engines) {
       if (at === 0) firstChunkMs = performance.now() - t0;
     }
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const audioSeconds = samples / spec.sampleRate;
-    const usPerSample = (seconds * 1e6) / samples;
     console.log(
-      `${engine.padEnd(13)} ${String(streams).padStart(7)}  ${usPerSample.toFixed(2).padStart(16)}  ${(audioSeconds / seconds).toFixed(2).padStart(20)}  ${(audioSeconds / streams / seconds).toFixed(2).padStart(21)}  ${firstChunkMs.toFixed(1).padStart(14)}`,
+      `${engine.padEnd(13)} ${String(streams).padStart(7)}  ${((seconds * 1e6) / samples).toFixed(2).padStart(21)}  ${((cpuSeconds * 1e6) / samples).toFixed(2).padStart(20)}  ${`${(audioSeconds / seconds).toFixed(2)}, ${(audioSeconds / cpuSeconds).toFixed(2)}`.padStart(32)}  ${firstChunkMs.toFixed(1).padStart(14)}`,
     );
   }
   voc.release();
