@@ -53,9 +53,10 @@ def choose_heldout(rows: list[dict]) -> set[str]:
     multi = sorted(k for k, v in by_speaker.items() if k[0] == "librispeech" and len(v) >= 5)
     held = {sorted(by_speaker[k])[0] for k in multi[:HELDOUT_LIBRI]}
     for corpus in ("asterisk_en", "asterisk_es"):
-        paths = sorted(p for (c, _), v in by_speaker.items() if c == corpus for p in v)
-        # a mid-length prompt rather than a one-word one
-        held.add(paths[len(paths) // 2])
+        # a sentence-long prompt (the median of those >= 3 s), so the WER check has words to count
+        rows_c = sorted((float(r["duration_s"]), r["path"]) for r in rows if r["corpus"] == corpus)
+        long_ = [p for d, p in rows_c if d >= 3.0] or [p for _, p in rows_c]
+        held.add(long_[len(long_) // 2])
     return held
 
 
