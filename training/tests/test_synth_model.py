@@ -1,4 +1,5 @@
 """Model properties the server relies on: exact chunked decoding, and batch padding changing nothing."""
+import copy
 import unittest
 
 import torch
@@ -59,11 +60,15 @@ class ModelTest(unittest.TestCase):
         self.assertGreater(float((a - b).abs().mean()), 1e-3)
 
     @torch.no_grad()
-    def test_durations_are_non_negative(self):
+    def test_every_symbol_gets_at_least_one_frame(self):
+        model = copy.deepcopy(self.model)
         ids = torch.randint(1, 36, (1, 40))
         mask = torch.ones(ids.shape)
-        hidden = self.model.encode(ids, torch.nn.functional.normalize(torch.randn(1, 256), dim=1), mask)
-        self.assertTrue(bool((self.model.predict_durations(hidden, mask) >= 0).all()))
+        with torch.no_grad():
+            model.duration.proj.bias.fill_(-5.0)  # a predictor that would say "skip"
+            hidden = model.encode(ids, torch.nn.functional.normalize(torch.randn(1, 256), dim=1), mask)
+            durations = model.predict_durations(hidden, mask)
+        self.assertTrue(bool((durations >= 1).all()))
 
 
 if __name__ == "__main__":

@@ -192,8 +192,9 @@ class Synthesizer(nn.Module):
         return self.join(torch.cat([enc, spk], dim=-1)) * mask[:, :, None]
 
     def predict_durations(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Frames per symbol [B,N], >= 0, not rounded."""
-        return torch.relu(torch.exp(self.duration(hidden, mask)) - 1.0) * mask
+        """Frames per symbol [B,N], >= 1 on real symbols (as every alignment target is: no symbol is
+        ever skipped), 0 on padding; not rounded."""
+        return torch.clamp(torch.exp(self.duration(hidden, mask)) - 1.0, min=1.0) * mask
 
 
 def length_regulate(hidden: torch.Tensor, durations: torch.Tensor) -> torch.Tensor:
