@@ -207,8 +207,15 @@ def save_checkpoint(path, model: Synthesizer, optimizer, step: int, extra: dict)
                 "step": step, "config": model.cfg.to_dict(), **extra}, path)
 
 
+def save_slim(path, model: Synthesizer, step: int, extra: dict) -> None:
+    """Weights only, in float16 (7.3 M parameters -> ~15 MB: small enough to fetch from the GPU machine)."""
+    state = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
+    torch.save({"model": state, "optimizer": None, "step": step, "config": model.cfg.to_dict(), **extra}, path)
+
+
 def load_model(path, device: str = "cpu") -> tuple[Synthesizer, dict]:
+    """A full (`last.pt`) or slim (`model.pt`) checkpoint -> float32 model on `device`, and the checkpoint dict."""
     ckpt = torch.load(path, map_location=device)
     model = Synthesizer(SynthConfig(**ckpt["config"]))
-    model.load_state_dict(ckpt["model"])
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ckpt["model"].items()})
     return model.to(device), ckpt

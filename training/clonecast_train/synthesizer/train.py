@@ -10,7 +10,8 @@ All in normalised mel space (per-channel mean/std of the packed data, stored in 
 
 Runs on a time budget (`minutes`) and/or a step budget; the learning rate follows a cosine over
 whichever budget ends first. Checkpoints `<out>/last.pt` (plain tensors, loadable by torch 1.13)
-every `checkpoint_minutes` and at the end; rerunning with the same `out` resumes.
+every `checkpoint_minutes` and at the end; rerunning with the same `out` resumes. At the end also
+`<out>/model.pt`: float16 weights only (~15 MB), what `export` and `synth_eval` need.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ import torch
 
 from .align import durations_to_path, log_likelihood, monotonic_alignment
 from .data import SynthData
-from .model import SynthConfig, Synthesizer, save_checkpoint
+from .model import SynthConfig, Synthesizer, save_checkpoint, save_slim
 
 
 def speaker_pools(data: SynthData, pools_path: Path | None, dim: int) -> tuple[list[np.ndarray], list[str]]:
@@ -211,6 +212,8 @@ def train(data_path: Path, out: Path, device: str = "cpu", minutes: float | None
                 save(step, spent + time.time() - t0)
                 last_ckpt = time.time()
     save(step, spent + time.time() - t0)
+    save_slim(out / "model.pt", model, step, {"seconds": spent + time.time() - t0, "data": str(data_path),
+                                             "trainSpeakers": data.speakers})
     val = evaluate_losses(model, batcher, val_utts, batch_frames, max_batch, amp)
     print(f"done: step {step}, {(time.time() - t0) / 60:.1f} min this run; validation " +
           " ".join(f"{k} {v:.4f}" for k, v in val.items()))
