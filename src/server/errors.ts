@@ -95,4 +95,6 @@ const KNOWN_FOREIGN_CODES: Readonly<Record<string, ErrorCode>> = {
   no_speakable_text: 'no_speakable_text',
   empty_text: 'no_speakable_text',
   EMPTY_TEXT: 'no_speakable_text',
+  too_long: 'text_too_long',
+  unsupported_sample_rate: 'unsupported_sample_rate',
 };

@@ -1,7 +1,12 @@
 /**
- * Adapter from the voice pipeline facade (src/pipeline/voicePipeline.ts) to the server's
- * SpeechEngine. TRANSITIONAL: the facade has not landed yet; this file is replaced when it does.
+ * The server's SpeechEngine over the voice pipeline facade (src/pipeline/voicePipeline.ts), the
+ * output encoders (src/pipeline/output/) and the sentence buffer (src/pipeline/text/). The only
+ * server module that imports src/pipeline; it also routes the pipeline's timings into metrics.
  */
+import { createVoicePipeline } from '../pipeline/voicePipeline.js';
+import { createAudioEncoder } from '../pipeline/output/index.js';
+import { SentenceBuffer } from '../pipeline/text/index.js';
+import type { ErrorCode } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
 import type { SpeechEngine } from './speechEngine.js';
 
@@ -12,6 +17,60 @@ export interface PipelineEngineOptions {
   readonly metrics: ServerMetrics;
 }
 
-export function createPipelineEngine(_options: PipelineEngineOptions): SpeechEngine {
-  throw new Error('the voice pipeline facade (src/pipeline/voicePipeline.ts) is not available yet');
+/** Creates the pipeline (models load in the background: see `ready`). */
+export function createPipelineEngine(options: PipelineEngineOptions): SpeechEngine {
+  const { metrics } = options;
+  const pipeline = createVoicePipeline({
+    modelsDir: options.modelsDir,
+    workers: options.workers,
+    maxQueueWaitMs: options.maxQueueWaitMs,
+    hooks: {
+      onStage: (stage, seconds) => metrics.observeStage(stage, seconds),
+      onQueueWait: (seconds) => metrics.queueWait.observe({ queue: 'inference' }, seconds),
+    },
+  });
+
+  return {
+    ready: pipeline.ready,
+    isReady: () => pipeline.isReady(),
+    get embeddingDim() {
+      return pipeline.embeddingDim;
+    },
+    get encoderId() {
+      return pipeline.encoderId;
+    },
+    createEnrollment: (inputRate) => pipeline.createEnrollment(inputRate),
+    createSentenceSplitter: () => new SentenceBuffer(),
+    createFrameEncoder: (output) => createAudioEncoder(output),
+
+    checkText(text): ErrorCode | null {
+      try {
+        pipeline.normalizeText(text);
+        return null;
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'no_speakable_text') return 'no_speakable_text';
+        throw err;
+      }
+    },
+
+    async *synthesize({ text, embedding, signal, stages }) {
+      const utterance = pipeline.speak({ text, embedding, signal });
+      let counted = { synth: 0, vocode: 0 };
+      const account = () => {
+        stages.synth += utterance.timings.synthSeconds - counted.synth;
+        stages.vocode += utterance.timings.vocodeSeconds - counted.vocode;
+        counted = { synth: utterance.timings.synthSeconds, vocode: utterance.timings.vocodeSeconds };
+      };
+      try {
+        for await (const samples of utterance) {
+          account();
+          yield { samples };
+        }
+      } finally {
+        account();
+      }
+    },
+
+    close: () => pipeline.close(),
+  };
 }

@@ -196,9 +196,7 @@ export class Session {
       state.referenceSamples += samples;
       const pcm = new Int16Array(samples);
       new Uint8Array(pcm.buffer).set(bytes.subarray(0, samples * 2)); // copy: ws buffers may be pooled/unaligned
-      const t0 = performance.now();
       const updates = await state.enrollment.push(pcm);
-      if (updates.length > 0) this.deps.metrics.observeStage('embed', (performance.now() - t0) / 1000);
       if (this.current !== state) return; // closed meanwhile
       for (const u of updates) {
         state.voice = { embedding: u.embedding, windows: u.windows, speechSeconds: u.speechSeconds, id: null };

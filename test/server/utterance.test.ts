@@ -2,27 +2,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ProtocolError } from '../../src/server/errors.js';
 import { Utterance } from '../../src/server/utterance.js';
+import { SentenceBuffer } from '../../src/pipeline/text/index.js';
 
-/** Splits at '.', like the real sentence buffer does at sentence ends (the real one is tested by B). */
-function periodSplitter() {
-  let buffer = '';
-  return {
-    push(piece: string): string[] {
-      buffer += piece;
-      const parts = buffer.split('.');
-      buffer = parts.pop()!;
-      return parts.map((p) => `${p.trim()}.`);
-    },
-    flush(): string[] {
-      const rest = buffer.trim();
-      buffer = '';
-      return rest ? [rest] : [];
-    },
-  };
-}
+const sentences = () => new SentenceBuffer();
 
 test('streamed pieces release sentences as they complete, the rest on final', async () => {
-  const u = new Utterance('u1', 0, periodSplitter(), 100);
+  const u = new Utterance('u1', 0, sentences(), 100);
   u.append('Hello the', false);
   let got: string | null | undefined;
   const next = u.nextSentence().then((s) => (got = s));
@@ -37,14 +22,14 @@ test('streamed pieces release sentences as they complete, the rest on final', as
 });
 
 test('text after final is duplicate_id; text past the limit is text_too_long', () => {
-  const u = new Utterance('u1', 0, periodSplitter(), 10);
+  const u = new Utterance('u1', 0, sentences(), 10);
   assert.throws(() => u.append('x'.repeat(11), false), (e: unknown) => (e as ProtocolError).code === 'text_too_long');
   u.append('Hi.', true);
   assert.throws(() => u.append('more', true), (e: unknown) => (e as ProtocolError).code === 'duplicate_id');
 });
 
 test('cancel wakes a waiting player with null and aborts the signal', async () => {
-  const u = new Utterance('u1', 0, periodSplitter(), 100);
+  const u = new Utterance('u1', 0, sentences(), 100);
   const next = u.nextSentence();
   u.cancel();
   assert.is(await next, null);
