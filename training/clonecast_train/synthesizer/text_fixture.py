@@ -6,6 +6,7 @@ The TypeScript normaliser (src/pipeline/text/) must reproduce every case exactly
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 from ..text import NORMALIZER, SYMBOLS, has_letters, normalize, to_ids
@@ -50,9 +51,18 @@ CASES = [
 ]
 
 
+# Seeded random strings over the characters the rules care about, to catch engine differences.
+_FUZZ_ALPHABET = "0123456789   ..,,$%#&@*+-/:;'\"()[]!?aAbBsStTdDmMrRnNhH\u00e9\u00a3\u20ac\u2014\u2019\t\n"
+
+
+def fuzz_cases(count: int = 80, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(_FUZZ_ALPHABET) for _ in range(rng.randint(3, 24))) for _ in range(count)]
+
+
 def build() -> dict:
     cases = []
-    for text in CASES:
+    for text in CASES + fuzz_cases():
         normalized = normalize(text)
         cases.append({"input": text, "normalized": normalized, "speakable": has_letters(normalized), "ids": to_ids(normalized)})
     return {"normalizer": NORMALIZER, "symbols": SYMBOLS, "cases": cases}
@@ -62,7 +72,7 @@ def main() -> None:
     out = Path(__file__).resolve().parents[3] / "test" / "fixtures" / "text" / "english-v1.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(build(), indent=1, ensure_ascii=True) + "\n")
-    print(f"wrote {out} ({len(CASES)} cases)")
+    print(f"wrote {out} ({len(CASES)} cases + fuzz)")
 
 
 if __name__ == "__main__":
