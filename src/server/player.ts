@@ -49,15 +49,19 @@ export async function playUtterance(ctx: PlayerContext, utterance: Utterance): P
   let spokeAnything = false;
   let held: Uint8Array | null = null;
 
+  /** Set when the socket went away or was dropped as a slow reader: nothing more is sent. */
+  let socketGone = false;
+
   /** Sends the held frame (if any) and holds `next`; false when playback must stop. */
   const pass = async (next: Uint8Array | null, last: boolean): Promise<boolean> => {
+    if (socketGone || signal.aborted) return false;
     if (held !== null) {
       const drain = await waitForDrain(ctx.socket, ctx.maxBufferedBytes, ctx.slowReaderTimeoutMs, signal);
       if (drain === 'timeout') {
         ctx.metrics.countError(`close_${CloseCode.slowReader}`);
         ctx.close(CloseCode.slowReader, 'slow reader');
-        return false;
       }
+      if (drain === 'timeout' || drain === 'closed') socketGone = true;
       if (drain !== 'drained' || signal.aborted) return false;
       ctx.sendBinary(
         encodeAudioFrame({ utterance: utterance.index, sequence: frames, last, format: ctx.output.format, payload: held }),
@@ -106,18 +110,20 @@ export async function playUtterance(ctx: PlayerContext, utterance: Utterance): P
         }
       }
     }
-    if (!signal.aborted && !spokeAnything) {
+    if (!signal.aborted && !socketGone && !spokeAnything) {
       error = protocolError('no_speakable_text', 'the text has nothing the synthesizer can say', utterance.id);
-    } else if (!signal.aborted) {
-      for (const packet of encode(() => encoder.flush())) if (!(await pass(packet, false))) break;
-      if (!signal.aborted) await pass(null, true);
+    } else if (!signal.aborted && !socketGone) {
+      let ok = true;
+      for (const packet of encode(() => encoder.flush())) if (!(ok = await pass(packet, false))) break;
+      if (ok) await pass(null, true);
     }
   } catch (err) {
     if (!signal.aborted) error = toProtocolError(err, utterance.id); // a cancelled task's rejection is not a failure
   }
 
   const audioSeconds = (frames * FRAME_MS) / 1000;
-  const outcome: UtteranceOutcome = error !== null ? 'failed' : signal.aborted ? 'cancelled' : 'completed';
+  // Cut short by the client (cancel) or by its socket going away: cancelled either way.
+  const outcome: UtteranceOutcome = error !== null ? 'failed' : signal.aborted || socketGone ? 'cancelled' : 'completed';
   const ttfaMs = firstFrameAt !== null && couldStartAt !== null ? firstFrameAt - couldStartAt : null;
   const rtf = audioSeconds > 0 ? busySeconds / audioSeconds : null;
   if (ttfaMs !== null) ctx.metrics.timeToFirstAudio.observe({ format: ctx.output.format }, ttfaMs / 1000);

@@ -255,3 +255,47 @@ idle('a session without client messages is closed with 4000', async () => {
 });
 
 idle.run();
+
+const admission = suite('admission');
+
+admission('when inference stays saturated past the bound, speaks fail with busy and a failed done', async () => {
+  // One worker and a 1 ms admission bound: concurrent utterances cannot all get a worker in time.
+  const ts = await startTestServer({ workers: 1, maxQueueWaitMs: 1 });
+  const clients: TestClient[] = [];
+  try {
+    const enroll = await TestClient.connect(ts.server.port);
+    clients.push(enroll);
+    enroll.json({ type: 'start', audio: { sampleRate: 16000 } });
+    await enroll.next('started');
+    enroll.binary(pcmBytes(referencePcm().pcm));
+    enroll.json({ type: 'enroll.end' });
+    await enroll.next('ready');
+    enroll.json({ type: 'voice.save' });
+    const voice = (await enroll.next('voice.saved')).voice;
+    for (let i = 0; i < 4; i++) {
+      const c = await TestClient.connect(ts.server.port);
+      clients.push(c);
+      c.json({ type: 'start', voice });
+      await c.next('started');
+    }
+    const speakers = clients.slice(1);
+    for (const c of speakers) c.json({ type: 'speak', id: 'b', text: 'Hello there, how are you?' });
+    const dones = await Promise.all(speakers.map((c) => c.next('done')));
+    const busy = dones.filter((d) => d.outcome === 'failed');
+    assert.ok(busy.length >= 1, 'at least one utterance was refused');
+    for (const d of busy) assert.is(d.code, 'busy');
+    for (const c of speakers) {
+      for (const e of c.all('error')) {
+        assert.is(e.code, 'busy');
+        assert.is(e.id, 'b');
+      }
+    }
+    assert.is((await httpGet(ts.server.port, '/healthz')).status, 200);
+    assert.match((await httpGet(ts.server.port, '/metrics')).body, /clonecast_errors_total\{code="busy"\} [1-9]/);
+  } finally {
+    for (const c of clients) c.close();
+    await ts.stop();
+  }
+});
+
+admission.run();
