@@ -8,8 +8,8 @@ import type { Registry } from 'prom-client';
 
 export interface HttpRoutesDeps {
   readonly registry: Registry;
-  /** 'ready' once models are loaded and workers are up. */
-  readiness(): 'starting' | 'ready' | 'closing';
+  /** 'ready' once models are loaded and workers are up; 'failed' when they could not load. */
+  readiness(): 'starting' | 'ready' | 'closing' | 'failed';
 }
 
 /** Placeholder client page (src/client/static/index.html), read once; dist/ mirrors the tree. */

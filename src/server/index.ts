@@ -66,18 +66,23 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const store = createVoiceStore(options.dataDir ?? process.env.CLONECAST_DATA ?? join(process.cwd(), 'data', 'server'));
   const sessions = new Set<Session>();
   let closing = false;
-  // A failed model load must not crash the process: /readyz stays 503 and sessions wait.
-  engine.ready.catch((err) => (options.log ?? console.error)('pipeline failed to start', err));
+  let failed = false;
+  // A failed model load must not crash the process: /readyz answers 503 "failed", /healthz stays 200.
+  engine.ready.catch((err) => {
+    failed = true;
+    (options.log ?? console.error)('pipeline failed to start', err);
+  });
 
   const http = createServer(
     createHttpHandler({
       registry: metrics.registry,
-      readiness: () => (closing ? 'closing' : engine.isReady() ? 'ready' : 'starting'),
+      readiness: () => (closing ? 'closing' : failed ? 'failed' : engine.isReady() ? 'ready' : 'starting'),
     }),
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes });
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy()); // a peer reset mid-handshake must not crash the process
     const path = (req.url ?? '').split('?')[0];
     const refuse = path !== STREAM_PATH ? '404 Not Found' : closing || sessions.size >= limits.maxSessions ? '503 Service Unavailable' : null;
     if (refuse !== null) {

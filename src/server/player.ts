@@ -39,7 +39,6 @@ export interface PlayResult {
 /** Plays `utterance` to the end, to its cancellation, or to a failure; never throws. */
 export async function playUtterance(ctx: PlayerContext, utterance: Utterance): Promise<PlayResult> {
   const stages: StageSeconds = { synth: 0, vocode: 0 };
-  const encoder = ctx.engine.createFrameEncoder(ctx.output);
   const signal = utterance.signal;
   let encodeSeconds = 0;
   let busySeconds = 0;
@@ -86,6 +85,7 @@ export async function playUtterance(ctx: PlayerContext, utterance: Utterance): P
 
   let error: ProtocolError | null = null;
   try {
+    const encoder = ctx.engine.createFrameEncoder(ctx.output);
     play: for (;;) {
       const sentence = await utterance.nextSentence();
       if (sentence === null) break;

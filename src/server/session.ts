@@ -303,6 +303,10 @@ export class Session {
         this.queue.splice(this.queue.indexOf(utterance), 1);
         this.finish(utterance, result, queueMs);
       }
+    } catch (err) {
+      // playUtterance never throws; anything here is a bug in the session itself: drop only this session.
+      (this.deps.log ?? defaultLog)(`session ${this.id}: play loop fault`, err);
+      this.close(CloseCode.internalError, 'internal error');
     } finally {
       this.playing = false;
       this.armIdleTimer();

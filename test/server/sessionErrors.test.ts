@@ -299,3 +299,42 @@ admission('when inference stays saturated past the bound, speaks fail with busy 
 });
 
 admission.run();
+
+const serverLevel = suite('server level');
+
+serverLevel('beyond maxSessions an upgrade is refused with 503', async () => {
+  const ts = await startTestServer({ limits: { maxSessions: 1 } });
+  try {
+    const first = await TestClient.connect(ts.server.port);
+    const { default: WebSocket } = await import('ws');
+    const ws = new WebSocket(`ws://127.0.0.1:${ts.server.port}/v1/stream`);
+    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    assert.is(status, 503);
+    first.close();
+  } finally {
+    await ts.stop();
+  }
+});
+
+serverLevel('a server whose models fail to load stays up: healthz 200, readyz 503', async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { startServer } = await import('../../src/server/index.js');
+  const empty = await mkdtemp(join(tmpdir(), 'clonecast-nomodels-'));
+  const logged: string[] = [];
+  const server = await startServer({ port: 0, host: '127.0.0.1', modelsDir: empty, dataDir: empty, log: (m) => logged.push(m) });
+  try {
+    await server.ready.catch(() => undefined);
+    assert.is((await httpGet(server.port, '/healthz')).status, 200);
+    const ready = await httpGet(server.port, '/readyz');
+    assert.is(ready.status, 503);
+    assert.equal(JSON.parse(ready.body), { status: 'failed' });
+    assert.ok(logged.some((m) => m.includes('pipeline failed to start')));
+  } finally {
+    await server.close();
+    await rm(empty, { recursive: true, force: true });
+  }
+});
+
+serverLevel.run();
