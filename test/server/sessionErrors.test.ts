@@ -226,6 +226,26 @@ errors('more text for an utterance whose text is final is duplicate_id', async (
   assert.is(err.id, 'b');
 });
 
+errors('a text frame that is not valid UTF-8 closes the socket with 1007', async (ctx) => {
+  const c = await connect(ctx);
+  c.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+  assert.is(await c.closed, CloseCode.invalidPayload);
+});
+
+errors('bad input that closes one session leaves a concurrent utterance of another intact', async (ctx) => {
+  const good = await withVoice(ctx);
+  const bad = await connect(ctx);
+  good.json({ type: 'speak', id: 'ok', text: 'Hello there. How are you today?' });
+  const queued = await good.next('queued');
+  bad.json('{{{');
+  bad.binary(new Uint8Array(LIMITS.maxFrameBytes + 2));
+  assert.is(await bad.closed, CloseCode.messageTooBig);
+  const done = await good.next('done');
+  assert.is(done.outcome, 'completed');
+  assert.is(done.frames, good.frames(queued.utterance).length);
+  assert.ok(done.frames > 0);
+});
+
 errors('an upgrade on another path is refused with 404', async (ctx) => {
   const { default: WebSocket } = await import('ws');
   const ws = new WebSocket(`ws://127.0.0.1:${ctx.ts.server.port}/v2/other`);
