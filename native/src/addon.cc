@@ -1,6 +1,6 @@
 // N-API binding of the vocoder sample loop (plain C API, no dependencies beyond Node's headers).
 //
-//   const loop = addon.createLoop({ hidden1, hidden2, fc, classes, hop, interp, embed, w2, fc1W, fc1B, fc2W, fc2B })
+//   const loop = addon.createLoop({ hidden1, hidden2, fc, classes, hop, interp, embed, gruWi, gruWh, gruBh, fc1W, fc1B, fc2W, fc2B })
 //   addon.run(loop, condRows, blocks, uniform, streams, h1, h2, prev, out)   // typed arrays; h1, h2, prev, out updated
 //
 // Weights are copied into the loop object; `run` works on the caller's buffers synchronously.
@@ -69,7 +69,9 @@ napi_value CreateLoop(napi_env env, napi_callback_info info) {
   const char* bad = nullptr;
   if (!FloatProp(env, obj, "interp", 3 * static_cast<size_t>(w->hop), &w->interp)) bad = "interp";
   else if (!FloatProp(env, obj, "embed", C * 2 * H1, &w->embed)) bad = "embed";
-  else if (!FloatProp(env, obj, "w2", H1 * 2 * H2, &w->w2)) bad = "w2";
+  else if (!FloatProp(env, obj, "gruWi", H1 * 3 * H2, &w->gruWi)) bad = "gruWi";
+  else if (!FloatProp(env, obj, "gruWh", H2 * 3 * H2, &w->gruWh)) bad = "gruWh";
+  else if (!FloatProp(env, obj, "gruBh", 3 * H2, &w->gruBh)) bad = "gruBh";
   else if (!FloatProp(env, obj, "fc1W", H2 * FC, &w->fc1w)) bad = "fc1W";
   else if (!FloatProp(env, obj, "fc1B", FC, &w->fc1b)) bad = "fc1B";
   else if (!FloatProp(env, obj, "fc2W", FC * C, &w->fc2w)) bad = "fc2W";
@@ -95,7 +97,7 @@ napi_value Run(napi_env env, napi_callback_info info) {
       streams < 1) {
     return Throw(env, "run: blocks must be >= 0 and streams >= 1");
   }
-  const size_t D = 2 * w->hidden1 + 2 * w->hidden2, N = static_cast<size_t>(blocks) * w->hop, B = streams;
+  const size_t D = 2 * w->hidden1 + 3 * w->hidden2, N = static_cast<size_t>(blocks) * w->hop, B = streams;
   void *cond, *uniform, *h1, *h2, *prev, *out;
   size_t lc, lu, lh1, lh2, lp, lo;
   if (!TypedArray(env, argv[1], napi_float32_array, &cond, &lc) || lc < (blocks + 2) * B * D) return Throw(env, "run: condRows must be a Float32Array of (blocks+2)*streams*condDim");

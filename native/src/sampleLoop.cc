@@ -28,6 +28,18 @@ inline float fastExp(float x) {
 
 inline float sigmoid(float x) { return 1.0f / (1.0f + fastExp(-x)); }
 
+inline float fastTanh(float x) { return 2.0f * sigmoid(2.0f * x) - 1.0f; }
+
+// GRU update of h (length H) from input pre-activations gi and recurrent ones gh, both [r | z | n].
+inline void gru(const float* __restrict gi, const float* __restrict gh, float* __restrict h, int H) {
+  for (int j = 0; j < H; j++) {
+    const float r = sigmoid(gi[j] + gh[j]);
+    const float z = sigmoid(gi[H + j] + gh[H + j]);
+    const float n = fastTanh(gi[2 * H + j] + r * gh[2 * H + j]);
+    h[j] = n + z * (h[j] - n);
+  }
+}
+
 // minGRU update of h (length H) from pre-activations x = [z_pre (H) | k (H)].
 inline void minGru(const float* __restrict x, float* __restrict h, int H) {
   for (int j = 0; j < H; j++) {
@@ -80,10 +92,10 @@ inline void matmulAcc(const float* __restrict x, int B, int in, const float* __r
 
 void runSampleLoop(const LoopWeights& w, const float* condRows, int blocks, const float* uniform, int streams,
                    float* h1, float* h2, int32_t* prev, int32_t* out) {
-  const int H1 = w.hidden1, H2 = w.hidden2, FC = w.fc, C = w.classes, D = 2 * H1 + 2 * H2, B = streams, hop = w.hop;
+  const int H1 = w.hidden1, H2 = w.hidden2, FC = w.fc, C = w.classes, D = 2 * H1 + 3 * H2, B = streams, hop = w.hop;
   const int n = blocks * hop;
-  std::vector<float> cb(D), x1(2 * H1), x2(static_cast<size_t>(B) * 2 * H2), f(static_cast<size_t>(B) * FC),
-      logits(static_cast<size_t>(B) * C);
+  std::vector<float> cb(D), x1(2 * H1), gi(static_cast<size_t>(B) * 3 * H2), gh(static_cast<size_t>(B) * 3 * H2),
+      f(static_cast<size_t>(B) * FC), logits(static_cast<size_t>(B) * C);
   const size_t rowStride = static_cast<size_t>(B) * D;
   for (int t = 0; t < n; t++) {
     const int block = t / hop, k = t % hop;
@@ -99,11 +111,16 @@ void runSampleLoop(const LoopWeights& w, const float* condRows, int blocks, cons
       const float* e = w.embed.data() + static_cast<size_t>(prev[b]) * 2 * H1;
       for (int j = 0; j < 2 * H1; j++) x1[j] = cb[j] + e[j];
       minGru(x1.data(), h1 + static_cast<size_t>(b) * H1, H1);
-      std::copy(cb.begin() + 2 * H1, cb.end(), x2.begin() + static_cast<size_t>(b) * 2 * H2);
+      std::copy(cb.begin() + 2 * H1, cb.end(), gi.begin() + static_cast<size_t>(b) * 3 * H2);
+      std::copy(w.gruBh.begin(), w.gruBh.end(), gh.begin() + static_cast<size_t>(b) * 3 * H2);
     }
-    // Layer 2: x2 = cond2 + h1 W2.
-    matmulAcc(h1, B, H1, w.w2.data(), 2 * H2, x2.data());
-    for (int b = 0; b < B; b++) minGru(x2.data() + static_cast<size_t>(b) * 2 * H2, h2 + static_cast<size_t>(b) * H2, H2);
+    // Layer 2 (GRU): gi = cond2 + h1 Wi, gh = bh + h2 Wh.
+    matmulAcc(h1, B, H1, w.gruWi.data(), 3 * H2, gi.data());
+    matmulAcc(h2, B, H2, w.gruWh.data(), 3 * H2, gh.data());
+    for (int b = 0; b < B; b++) {
+      const size_t o = static_cast<size_t>(b) * 3 * H2;
+      gru(gi.data() + o, gh.data() + o, h2 + static_cast<size_t>(b) * H2, H2);
+    }
     // Output: relu(h2 Wo1 + bo1) Wo2 + bo2.
     for (int b = 0; b < B; b++) std::copy(w.fc1b.begin(), w.fc1b.end(), f.begin() + static_cast<size_t>(b) * FC);
     matmulAcc(h2, B, H2, w.fc1w.data(), FC, f.data());

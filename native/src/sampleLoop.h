@@ -1,7 +1,8 @@
 // The clonecast-wavernn sample loop in plain C++ (float32), the same arithmetic as the ONNX Loop
 // graph in training/clonecast_train/vocoder/loop_graph.py:
 //   x1 = cond1 + E[prev];  h1 += sigmoid(x1[:H1]) * (g(x1[H1:]) - h1)     g(k) = k >= 0 ? k + 0.5 : sigmoid(k)
-//   x2 = cond2 + h1 W2;    h2 += sigmoid(x2[:H2]) * (g(x2[H2:]) - h2)
+//   gi = cond2 + h1 Wi, gh = h2 Wh + bh (GRU, gates r, z, n):
+//   r = sigmoid(gi_r + gh_r), z = sigmoid(gi_z + gh_z), n = tanh(gi_n + r * gh_n), h2 = n + z * (h2 - n)
 //   logits = relu(h2 Wo1 + bo1) Wo2 + bo2;  class = #{j : cumsum(softmax(logits))_j < u}, at most classes-1
 // Matrices are row-major [in][out]; B streams run together so every weight row loaded is used B times.
 #pragma once
@@ -15,7 +16,9 @@ struct LoopWeights {
   int hidden1, hidden2, fc, classes, hop;
   std::vector<float> interp; // [hop][3]: weights of conditioning rows i-1, i, i+1 for sample k of block i
   std::vector<float> embed;  // [classes][2*hidden1]
-  std::vector<float> w2;     // [hidden1][2*hidden2]
+  std::vector<float> gruWi;  // [hidden1][3*hidden2]
+  std::vector<float> gruWh;  // [hidden2][3*hidden2]
+  std::vector<float> gruBh;  // [3*hidden2]
   std::vector<float> fc1w;   // [hidden2][fc]
   std::vector<float> fc1b;   // [fc]
   std::vector<float> fc2w;   // [fc][classes]
@@ -23,7 +26,7 @@ struct LoopWeights {
 };
 
 // Runs `blocks` hop blocks (n = blocks*hop samples) of `streams` streams. condRows: per-frame
-// conditioning [blocks + 2][streams][2*H1 + 2*H2] (rows i-1 .. i+blocks), interpolated to samples here;
+// conditioning [blocks + 2][streams][2*H1 + 3*H2] (rows i-1 .. i+blocks), interpolated to samples here;
 // uniform: [n][streams]; h1: [streams][H1], h2: [streams][H2], prev: [streams] updated in place;
 // out: [n][streams] classes.
 void runSampleLoop(const LoopWeights& w, const float* condRows, int blocks, const float* uniform, int streams,

@@ -19,7 +19,7 @@ from clonecast_train.vocoder.model import Vocoder, VocoderConfig, min_gru_scan, 
 from clonecast_train.vocoder.mulaw import decode, deemphasize, encode
 
 TRAINING = Path(__file__).resolve().parents[1]
-TINY = {"cond_channels": 8, "hidden1": 16, "hidden2": 8, "fc": 8}
+TINY = {"cond_channels": 8, "hidden1": 16, "hidden2": 8, "cond2": 8, "fc": 8}
 
 
 def engine_logits(w: dict, cfg: VocoderConfig, mel: np.ndarray, prev: np.ndarray) -> np.ndarray:
@@ -33,7 +33,7 @@ def engine_logits(w: dict, cfg: VocoderConfig, mel: np.ndarray, prev: np.ndarray
         return np.where(out >= 0, out, 0.1 * out)
 
     h = conv(conv(mel, w["conv1_w"], w["conv1_b"]), w["conv2_w"], w["conv2_b"])
-    cond = h @ w["cond_w"] + w["cond_b"]                     # [F + 2, D]
+    cond = h @ w["cond_w"] + w["cond_b"]                     # [F + 2, 2*H1 + 3*H2]
     hop, H1, H2 = cfg.hop, cfg.hidden1, cfg.hidden2
     h1, h2 = np.zeros(H1), np.zeros(H2)
     sig = lambda x: 1 / (1 + np.exp(-x))
@@ -45,8 +45,12 @@ def engine_logits(w: dict, cfg: VocoderConfig, mel: np.ndarray, prev: np.ndarray
         c = (-pos * cond[i] + (1 + pos) * cond[i + 1]) if pos < 0 else ((1 - pos) * cond[i + 1] + pos * cond[i + 2])
         x1 = c[:2 * H1] + w["embed"][prev[t]]
         h1 = h1 + sig(x1[:H1]) * (g(x1[H1:]) - h1)
-        x2 = c[2 * H1:] + h1 @ w["w2"]
-        h2 = h2 + sig(x2[:H2]) * (g(x2[H2:]) - h2)
+        gi = c[2 * H1:] + h1 @ w["gru_wi"]
+        gh = h2 @ w["gru_wh"] + w["gru_bh"]
+        r = sig(gi[:H2] + gh[:H2])
+        z = sig(gi[H2:2 * H2] + gh[H2:2 * H2])
+        n = np.tanh(gi[2 * H2:] + r * gh[2 * H2:])
+        h2 = n + z * (h2 - n)
         logits.append(np.maximum(h2 @ w["fc1_w"] + w["fc1_b"], 0) @ w["fc2_w"] + w["fc2_b"])
     return np.array(logits)
 

@@ -14,7 +14,7 @@ import type { VocoderModel } from './vocoderModel.js';
 interface NativeAddon {
   createLoop(weights: {
     hidden1: number; hidden2: number; fc: number; classes: number; hop: number; interp: Float32Array;
-    embed: Float32Array; w2: Float32Array; fc1W: Float32Array; fc1B: Float32Array; fc2W: Float32Array; fc2B: Float32Array;
+    embed: Float32Array; gruWi: Float32Array; gruWh: Float32Array; gruBh: Float32Array; fc1W: Float32Array; fc1B: Float32Array; fc2W: Float32Array; fc2B: Float32Array;
   }): object;
   run(loop: object, condRows: Float32Array, blocks: number, uniform: Float32Array, streams: number,
     h1: Float32Array, h2: Float32Array, prev: Int32Array, out: Int32Array): void;
@@ -57,7 +57,7 @@ export function loadNativeSampleLoop(model: VocoderModel, interp: Float32Array):
   const { dims, weights: w } = model;
   const handle = native.createLoop({
     hidden1: dims.hidden1, hidden2: dims.hidden2, fc: dims.fc, classes: dims.classes, hop: dims.hop, interp,
-    embed: w.embed, w2: w.w2, fc1W: w.fc1W, fc1B: w.fc1B, fc2W: w.fc2W, fc2B: w.fc2B,
+    embed: w.embed, gruWi: w.gruWi, gruWh: w.gruWh, gruBh: w.gruBh, fc1W: w.fc1W, fc1B: w.fc1B, fc2W: w.fc2W, fc2B: w.fc2B,
   });
   return {
     engine: 'native',

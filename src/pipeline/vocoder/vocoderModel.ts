@@ -24,7 +24,7 @@ export interface VocoderDims {
   readonly condChannels: number;
   readonly kernel1: number;
   readonly kernel2: number;
-  /** Width of the per-frame conditioning = 2*hidden1 + 2*hidden2. */
+  /** Width of the per-frame conditioning = 2*hidden1 (layer 1) + 3*hidden2 (layer-2 GRU input gates). */
   readonly condDim: number;
   readonly hidden1: number;
   readonly hidden2: number;
@@ -46,7 +46,10 @@ export interface VocoderWeights {
   readonly condW: Float32Array; readonly condB: Float32Array;
   /** [classes, 2*hidden1]: embedding of the previous sample, already in layer-1 pre-activation space. */
   readonly embed: Float32Array;
-  readonly w2: Float32Array;
+  /** Layer-2 GRU (gates r, z, n): input weights on h1 [hidden1, 3*hidden2], recurrent [hidden2, 3*hidden2], recurrent bias. */
+  readonly gruWi: Float32Array;
+  readonly gruWh: Float32Array;
+  readonly gruBh: Float32Array;
   readonly fc1W: Float32Array; readonly fc1B: Float32Array;
   readonly fc2W: Float32Array; readonly fc2B: Float32Array;
 }
@@ -60,7 +63,7 @@ export interface VocoderModel {
 
 const TENSORS: Record<keyof VocoderWeights, string> = {
   conv1W: 'conv1_w', conv1B: 'conv1_b', conv2W: 'conv2_w', conv2B: 'conv2_b', condW: 'cond_w', condB: 'cond_b',
-  embed: 'embed', w2: 'w2', fc1W: 'fc1_w', fc1B: 'fc1_b', fc2W: 'fc2_w', fc2B: 'fc2_b',
+  embed: 'embed', gruWi: 'gru_wi', gruWh: 'gru_wh', gruBh: 'gru_bh', fc1W: 'fc1_w', fc1B: 'fc1_b', fc2W: 'fc2_w', fc2B: 'fc2_b',
 };
 
 /**
@@ -93,7 +96,8 @@ export function loadVocoderModel(section: Readonly<Record<string, unknown>>, mod
     hidden2: num('hidden2'), fc: num('fc'), classes: hp('classes'), muBits: num('muBits'), preemphasis: num('preemphasis'),
   };
   if (dims.classes !== 1 << dims.muBits) problems.push(`vocoder: ${dims.classes} classes do not match muBits ${dims.muBits}`);
-  if (dims.condDim !== 2 * dims.hidden1 + 2 * dims.hidden2) problems.push(`vocoder.condDim ${dims.condDim} != 2*hidden1 + 2*hidden2`);
+  if (dims.condDim !== 2 * dims.hidden1 + 3 * dims.hidden2) problems.push(`vocoder.condDim ${dims.condDim} != 2*hidden1 + 3*hidden2`);
+  if (section.layer2 !== 'gru') problems.push(`vocoder.layer2 is ${JSON.stringify(section.layer2)}, this engine runs "gru"`);
   const files = section.files as Record<string, VocoderFileEntry> | undefined;
   const pathOf = (role: string): string => {
     const entry = files?.[role];
@@ -119,7 +123,8 @@ export function loadVocoderModel(section: Readonly<Record<string, unknown>>, mod
     conv1W: [dims.condChannels, dims.nMels, dims.kernel1], conv1B: [dims.condChannels],
     conv2W: [dims.condChannels, dims.condChannels, dims.kernel2], conv2B: [dims.condChannels],
     condW: [dims.condChannels, dims.condDim], condB: [dims.condDim],
-    embed: [dims.classes, 2 * dims.hidden1], w2: [dims.hidden1, 2 * dims.hidden2],
+    embed: [dims.classes, 2 * dims.hidden1], gruWi: [dims.hidden1, 3 * dims.hidden2],
+    gruWh: [dims.hidden2, 3 * dims.hidden2], gruBh: [3 * dims.hidden2],
     fc1W: [dims.hidden2, dims.fc], fc1B: [dims.fc], fc2W: [dims.fc, dims.classes], fc2B: [dims.classes],
   };
   const layout = (section.tensors ?? {}) as Record<string, { offset: number; shape: number[] }>;

@@ -26,20 +26,31 @@ from .mulaw import BITS
 
 # Order of tensors in vocoder_weights.bin.
 TENSOR_ORDER = ["conv1_w", "conv1_b", "conv2_w", "conv2_b", "cond_w", "cond_b",
-                "embed", "w2", "fc1_w", "fc1_b", "fc2_w", "fc2_b"]
+                "embed", "gru_wi", "gru_wh", "gru_bh", "fc1_w", "fc1_b", "fc2_w", "fc2_b"]
 
 
 def engine_tensors(model: Vocoder) -> dict[str, np.ndarray]:
-    """The model's weights as the engines use them (float32, normalisation folded, [in, out])."""
+    """The model's weights as the engines use them (float32, normalisation folded, [in, out]).
+
+    The GRU's input weights on the layer-2 conditioning features are folded into the conditioning
+    output (both linear, and interpolation commutes with them), so the engines get per-frame
+    pre-activations [layer 1 (2*H1) | layer-2 input gates r, z, n (3*H2, with b_ih)].
+    """
     sd = {k: v.detach().cpu().double().numpy() for k, v in model.state_dict().items()}
+    h1 = model.cfg.hidden1
     w1 = sd["conv1.weight"] / MEL_SCALE                      # conv1((m - mean)/scale)
     b1 = sd["conv1.bias"] - w1.sum(axis=(1, 2)) * MEL_MEAN
+    wc, bc = sd["cond_out.weight"], sd["cond_out.bias"]       # [2*H1 + cond2, C]
+    wih, bih = sd["gru.weight_ih_l0"], sd["gru.bias_ih_l0"]   # [3*H2, H1 + cond2], gates r, z, n
+    wih_h1, wih_c = wih[:, :h1], wih[:, h1:]
+    cond_w = np.concatenate([wc[:2 * h1], wih_c @ wc[2 * h1:]], axis=0)
+    cond_b = np.concatenate([bc[:2 * h1], wih_c @ bc[2 * h1:] + bih])
     out = {
         "conv1_w": w1, "conv1_b": b1,
         "conv2_w": sd["conv2.weight"], "conv2_b": sd["conv2.bias"],
-        "cond_w": sd["cond_out.weight"].T, "cond_b": sd["cond_out.bias"],
+        "cond_w": cond_w.T, "cond_b": cond_b,
         "embed": sd["embed.weight"],
-        "w2": sd["w2.weight"].T,
+        "gru_wi": wih_h1.T, "gru_wh": sd["gru.weight_hh_l0"].T, "gru_bh": sd["gru.bias_hh_l0"],
         "fc1_w": sd["fc1.weight"].T, "fc1_b": sd["fc1.bias"],
         "fc2_w": sd["fc2.weight"].T, "fc2_b": sd["fc2.bias"],
     }
@@ -68,7 +79,7 @@ def export(model: Vocoder, models_dir: Path, trained_on: str, extra_hparams: dic
     loop_path = models_dir / "vocoder_loop.onnx"
     onnx.save(loop, str(loop_path))
 
-    d = cfg.cond_dim
+    d = cfg.engine_cond_dim
     entry = {
         "family": "clonecast-wavernn",
         "features": "synthMel",
@@ -78,6 +89,7 @@ def export(model: Vocoder, models_dir: Path, trained_on: str, extra_hparams: dic
         "context": cfg.context,
         "hidden1": cfg.hidden1,
         "hidden2": cfg.hidden2,
+        "layer2": "gru",
         "fc": cfg.fc,
         "condChannels": cfg.cond_channels,
         "condDim": d,

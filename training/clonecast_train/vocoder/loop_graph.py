@@ -2,11 +2,13 @@
 addon is absent). Built with onnx.helper: torch.onnx cannot export a sampling loop.
 
 One call runs N samples for B independent streams:
-  inputs  cond [N, B, 2*H1 + 2*H2] float32   interpolated per-sample conditioning (biases folded in)
+  inputs  cond [N, B, 2*H1 + 3*H2] float32   interpolated per-sample conditioning (biases folded in)
           uniform [N, B] float32              sampler's uniforms in [0, 1) (seeded RNG of the engine)
           h1 [B, H1], h2 [B, H2] float32      carried recurrent state
           prev [B] int64                      class of the last sample of the previous call
   outputs classes [N, B] int64, h1_out, h2_out, prev_out (same shapes as the inputs)
+Layer 2 is a GRU (gates r, z, n; PyTorch's formulation): gi = cond2 + h1 Wi, gh = h2 Wh + bh,
+r = sigmoid(gi_r + gh_r), z = sigmoid(gi_z + gh_z), n = tanh(gi_n + r * gh_n), h2' = n + z * (h2 - n).
 Sampling is by inverse CDF: class = #{j : cumsum(softmax(logits))_j < u}, capped at 511.
 The per-sample arithmetic order is the one the native addon (native/src/vocoder.cc) follows.
 """
@@ -21,7 +23,7 @@ OPSET = 14
 
 def build_loop_model(w: dict[str, np.ndarray], h1: int, h2: int, classes: int) -> onnx.ModelProto:
     """w: engine tensors (see export.engine_tensors); returns a checked ModelProto."""
-    D = 2 * h1 + 2 * h2
+    D = 2 * h1 + 3 * h2
     f32 = TensorProto.FLOAT
     i64 = TensorProto.INT64
 
@@ -30,7 +32,9 @@ def build_loop_model(w: dict[str, np.ndarray], h1: int, h2: int, classes: int) -
 
     inits = [
         const("E", w["embed"].astype(np.float32)),
-        const("W2", w["w2"].astype(np.float32)),
+        const("Wi", w["gru_wi"].astype(np.float32)),
+        const("Wh", w["gru_wh"].astype(np.float32)),
+        const("bh", w["gru_bh"].astype(np.float32)),
         const("Wo1", w["fc1_w"].astype(np.float32)),
         const("bo1", w["fc1_b"].astype(np.float32)),
         const("Wo2", w["fc2_w"].astype(np.float32)),
@@ -43,8 +47,9 @@ def build_loop_model(w: dict[str, np.ndarray], h1: int, h2: int, classes: int) -
         const("s_c2", np.array([2 * h1], dtype=np.int64)), const("e_c2", np.array([D], dtype=np.int64)),
         const("s_z1", np.array([0], dtype=np.int64)), const("e_z1", np.array([h1], dtype=np.int64)),
         const("s_k1", np.array([h1], dtype=np.int64)), const("e_k1", np.array([2 * h1], dtype=np.int64)),
-        const("s_z2", np.array([0], dtype=np.int64)), const("e_z2", np.array([h2], dtype=np.int64)),
-        const("s_k2", np.array([h2], dtype=np.int64)), const("e_k2", np.array([2 * h2], dtype=np.int64)),
+        const("s_r2", np.array([0], dtype=np.int64)), const("e_r2", np.array([h2], dtype=np.int64)),
+        const("s_z2", np.array([h2], dtype=np.int64)), const("e_z2", np.array([2 * h2], dtype=np.int64)),
+        const("s_n2", np.array([2 * h2], dtype=np.int64)), const("e_n2", np.array([3 * h2], dtype=np.int64)),
         const("ax1", np.array([1], dtype=np.int64)),
         const("true", np.array(True)),
     ]
@@ -73,9 +78,22 @@ def build_loop_model(w: dict[str, np.ndarray], h1: int, h2: int, classes: int) -
         helper.make_node("Gather", ["E", "prev_in"], ["e"], axis=0),
         helper.make_node("Add", ["c1", "e"], ["x1"]),
         *minGru("l1_", "x1", "h1_in", "s_z1", "e_z1", "s_k1", "e_k1"),
-        helper.make_node("MatMul", ["l1_h", "W2"], ["m2"]),
-        helper.make_node("Add", ["c2", "m2"], ["x2"]),
-        *minGru("l2_", "x2", "h2_in", "s_z2", "e_z2", "s_k2", "e_k2"),
+        helper.make_node("MatMul", ["l1_h", "Wi"], ["gi_mm"]),
+        helper.make_node("Add", ["c2", "gi_mm"], ["gi"]),
+        helper.make_node("MatMul", ["h2_in", "Wh"], ["gh_mm"]),
+        helper.make_node("Add", ["gh_mm", "bh"], ["gh"]),
+        *[helper.make_node("Slice", [src, f"s_{g}2", f"e_{g}2", "ax1"], [f"{src}_{g}"])
+          for src in ("gi", "gh") for g in ("r", "z", "n")],
+        helper.make_node("Add", ["gi_r", "gh_r"], ["r_pre"]),
+        helper.make_node("Sigmoid", ["r_pre"], ["r"]),
+        helper.make_node("Add", ["gi_z", "gh_z"], ["z2_pre"]),
+        helper.make_node("Sigmoid", ["z2_pre"], ["z2"]),
+        helper.make_node("Mul", ["r", "gh_n"], ["r_ghn"]),
+        helper.make_node("Add", ["gi_n", "r_ghn"], ["n_pre"]),
+        helper.make_node("Tanh", ["n_pre"], ["n2"]),
+        helper.make_node("Sub", ["h2_in", "n2"], ["h_minus_n"]),
+        helper.make_node("Mul", ["z2", "h_minus_n"], ["z_hmn"]),
+        helper.make_node("Add", ["n2", "z_hmn"], ["l2_h"]),
         helper.make_node("MatMul", ["l2_h", "Wo1"], ["f_mm"]),
         helper.make_node("Add", ["f_mm", "bo1"], ["f_pre"]),
         helper.make_node("Relu", ["f_pre"], ["f"]),

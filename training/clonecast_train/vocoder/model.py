@@ -1,14 +1,14 @@
-"""The clonecast-wavernn vocoder: a sample-level autoregressive minGRU network (see notes/vocoder.md).
+"""The clonecast-wavernn vocoder: a sample-level autoregressive recurrent network (see notes/vocoder.md).
 
 Per output sample t (16 kHz, 9-bit mu-law of pre-emphasised audio):
     c_t  = linear interpolation of per-frame conditioning (mel -> small conv net, finite context)
     x1_t = c1_t + E[s_{t-1}]                                    (E: embedding of the previous class)
     h1_t = (1 - z) * h1_{t-1} + z * g(k),  [z_pre, k] = x1_t     (minGRU: gates from the input only)
-    h2_t = same with [z_pre, k] = c2_t + h1_t @ W2
+    h2_t = GRU(input [h1_t, c2_t], h2_{t-1})                    (a full GRU: gates read h2)
     logits_t = relu(h2_t @ Wo1 + bo1) @ Wo2 + bo2  (512 classes)
-Gates that do not read h make the recurrence linear in h, so training runs in parallel over time
-(log-space scan), while inference runs sample by sample with only one matrix-vector product per
-layer above the first. All biases of the recurrent layers are folded into the conditioning.
+Layer 1 is wide and cheap: its gates do not read h, so it trains in parallel over time (scan) and
+costs no matrix product at inference. Layer 2 is narrow and fully recurrent (cuDNN on the GPU): the
+minGRU-only version (tag vocoder-mingru2) trained to val loss 4.44 but resynthesised unintelligibly.
 
 Frame/sample alignment (docs/models.md): mel frame i's hop block is output samples
 [i*hop, (i+1)*hop) of the vocoder stream (audio samples i*hop + (win-hop)/2 onwards). Sample k of
@@ -35,7 +35,8 @@ class VocoderConfig:
     cond_kernel1: int = 5        # first conv kernel (odd)
     cond_kernel2: int = 3        # second conv kernel (odd)
     hidden1: int = 256           # minGRU layer 1 (input: conditioning + previous sample)
-    hidden2: int = 128           # minGRU layer 2 (input: conditioning + h1)
+    hidden2: int = 128           # GRU layer 2 (input: h1 + layer-2 conditioning)
+    cond2: int = 128             # per-frame conditioning features of layer 2
     fc: int = 128                # hidden FC before the 512-way output
     classes: int = CLASSES
 
@@ -46,8 +47,13 @@ class VocoderConfig:
 
     @property
     def cond_dim(self) -> int:
-        """Per-frame conditioning width: pre-activations of both recurrent layers."""
-        return 2 * self.hidden1 + 2 * self.hidden2
+        """Per-frame conditioning width of the training model: layer-1 pre-activations + layer-2 features."""
+        return 2 * self.hidden1 + self.cond2
+
+    @property
+    def engine_cond_dim(self) -> int:
+        """Per-frame conditioning width of the engines: layer-1 and layer-2 input pre-activations (cond2 folded)."""
+        return 2 * self.hidden1 + 3 * self.hidden2
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -130,7 +136,7 @@ class Vocoder(nn.Module):
         self.conv2 = nn.Conv1d(c, c, cfg.cond_kernel2)
         self.cond_out = nn.Linear(c, cfg.cond_dim)
         self.embed = nn.Embedding(cfg.classes, 2 * cfg.hidden1)
-        self.w2 = nn.Linear(cfg.hidden1, 2 * cfg.hidden2, bias=False)
+        self.gru = nn.GRU(cfg.hidden1 + cfg.cond2, cfg.hidden2, batch_first=True)
         self.fc1 = nn.Linear(cfg.hidden2, cfg.fc)
         self.fc2 = nn.Linear(cfg.fc, cfg.classes)
         self.register_buffer("interp", interpolation_weights(cfg.hop), persistent=False)
@@ -159,11 +165,11 @@ class Vocoder(nn.Module):
         prev: [B, F*hop] int64, the class of the sample before each target sample.
         Returns logits [B, F*hop, classes].
         """
-        h1n, h2n = self.cfg.hidden1, self.cfg.hidden2
+        h1n = self.cfg.hidden1
         per_sample = self.upsample(self.conditioning(mel))
         c1, c2 = per_sample[..., : 2 * h1n], per_sample[..., 2 * h1n:]
         h1 = min_gru_scan(c1 + self.embed(prev))
-        h2 = min_gru_scan(c2 + self.w2(h1))
+        h2, _ = self.gru(torch.cat([h1, c2], dim=-1))
         return self.fc2(F.relu(self.fc1(h2)))
 
 
