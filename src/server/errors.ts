@@ -48,8 +48,10 @@ export class ProtocolError extends Error {
     message: string,
     /** The utterance id of the message that caused it, when it had one. */
     readonly id?: string,
+    /** The underlying failure (for logs only, never sent). */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
   }
 
   /** The JSON object sent to the client. */
@@ -85,7 +87,7 @@ export function toProtocolError(err: unknown, id?: string): ProtocolError {
     const known = KNOWN_FOREIGN_CODES[code];
     if (known !== undefined) return protocolError(known, (err as Error).message || known, id);
   }
-  return protocolError('internal', 'internal error while serving this request', id);
+  return new ProtocolError('internal', 'internal error while serving this request', id, err);
 }
 
 /** Codes used by other modules' errors (pool, text) and the protocol code each maps to. */

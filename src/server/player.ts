@@ -52,7 +52,7 @@ export async function playUtterance(ctx: PlayerContext, utterance: Utterance): P
   let socketGone = false;
 
   /** Sends the held frame (if any) and holds `next`; false when playback must stop. */
-  const pass = async (next: Uint8Array | null, last: boolean): Promise<boolean> => {
+  const sendHeldAndHold = async (next: Uint8Array | null, last: boolean): Promise<boolean> => {
     if (socketGone || signal.aborted) return false;
     if (held !== null) {
       const drain = await waitForDrain(ctx.socket, ctx.maxBufferedBytes, ctx.slowReaderTimeoutMs, signal);
@@ -89,8 +89,8 @@ export async function playUtterance(ctx: PlayerContext, utterance: Utterance): P
     play: for (;;) {
       const sentence = await utterance.nextSentence();
       if (sentence === null) break;
-      couldStartAt ??= performance.now();
       if (ctx.engine.checkText(sentence) !== null) continue; // nothing speakable in this sentence
+      couldStartAt ??= performance.now();
       spokeAnything = true;
       const audio = ctx.engine.synthesize({ text: sentence, embedding: ctx.embedding(), signal, stages })[Symbol.asyncIterator]();
       for (;;) {
@@ -103,7 +103,7 @@ export async function playUtterance(ctx: PlayerContext, utterance: Utterance): P
           break play;
         }
         for (const packet of encode(() => encoder.push(step.value.samples))) {
-          if (!(await pass(packet, false))) {
+          if (!(await sendHeldAndHold(packet, false))) {
             await audio.return?.();
             break play;
           }
@@ -114,8 +114,11 @@ export async function playUtterance(ctx: PlayerContext, utterance: Utterance): P
       error = protocolError('no_speakable_text', 'the text has nothing the synthesizer can say', utterance.id);
     } else if (!signal.aborted && !socketGone) {
       let ok = true;
-      for (const packet of encode(() => encoder.flush())) if (!(ok = await pass(packet, false))) break;
-      if (ok) await pass(null, true);
+      for (const packet of encode(() => encoder.flush())) {
+        ok = await sendHeldAndHold(packet, false);
+        if (!ok) break;
+      }
+      if (ok) await sendHeldAndHold(null, true); // the held frame is the utterance's last
     }
   } catch (err) {
     if (!signal.aborted) error = toProtocolError(err, utterance.id); // a cancelled task's rejection is not a failure

@@ -250,8 +250,10 @@ stream('metrics count what was served', async (ctx) => {
   assert.match(metrics, /clonecast_real_time_factor_count [1-9]/);
 });
 
-stream('a saved voice survives a server restart on the same data dir', async (ctx) => {
+stream('shutting down closes open sessions with 1001; a saved voice survives the restart', async (ctx) => {
+  const open = await connect(ctx);
   await ctx.ts.stop(true);
+  assert.is(await open.closed, 1001);
   ctx.ts = await startTestServer({ dataDir: ctx.ts.dataDir });
   const c = await withVoice(ctx);
   const { done, frames } = await speak(c, 'again', 'Hello there.');
