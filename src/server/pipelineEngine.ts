@@ -64,7 +64,7 @@ export function createPipelineEngine(options: PipelineEngineOptions): SpeechEngi
       try {
         for await (const samples of utterance) {
           account();
-          yield { samples };
+          yield samples;
         }
       } finally {
         account();

@@ -102,7 +102,7 @@ export async function playUtterance(ctx: PlayerContext, utterance: Utterance): P
           await audio.return?.();
           break play;
         }
-        for (const packet of encode(() => encoder.push(step.value.samples))) {
+        for (const packet of encode(() => encoder.push(step.value))) {
           if (!(await sendHeldAndHold(packet, false))) {
             await audio.return?.();
             break play;

@@ -39,13 +39,7 @@ export interface FrameEncoder {
   flush(): Uint8Array[];
 }
 
-/** Audio for one sentence, progressively, with what each piece cost. */
-export interface SynthesisPiece {
-  /** 16 kHz samples in [-1, 1]. */
-  readonly samples: Float32Array;
-}
-
-/** Per-utterance stage seconds reported by the pipeline after a sentence finished. */
+/** Seconds an utterance spent in pipeline stages; `synthesize` adds to it as audio is produced. */
 export interface StageSeconds {
   synth: number;
   vocode: number;
@@ -65,7 +59,8 @@ export interface SpeechEngine {
   /** The error code the text would get, or null when it has something speakable. */
   checkText(text: string): ErrorCode | null;
   /**
-   * Synthesizes one sentence with a speaker embedding; yields 16 kHz audio as it is made. Stops
+   * Synthesizes one sentence with a speaker embedding; yields 16 kHz float samples in [-1, 1] as
+   * they are made (pieces of any length). Stops
    * (the iterator returns) within one chunk after `signal` aborts. Adds stage seconds into `stages`.
    * @throws Error with `code: 'busy'` when inference stayed saturated past the admission bound.
    */
@@ -74,6 +69,6 @@ export interface SpeechEngine {
     readonly embedding: Float32Array;
     readonly signal: AbortSignal;
     readonly stages: StageSeconds;
-  }): AsyncIterable<SynthesisPiece>;
+  }): AsyncIterable<Float32Array>;
   close(): Promise<void>;
 }

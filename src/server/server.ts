@@ -1,0 +1,125 @@
+/**
+ * `startServer`: one port for HTTP (page, health, readiness, metrics) and the protocol v1
+ * WebSocket at /v1/stream (docs/protocol.md). The CLI (`clonecast serve`) and the tests call it.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { CloseCode } from './errors.js';
+import { createHttpHandler } from './http.js';
+import { resolveLimits, type Limits } from './limits.js';
+import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { createPipelineEngine } from './pipelineEngine.js';
+import { STREAM_PATH } from './protocol.js';
+import { Session } from './session.js';
+import type { SpeechEngine } from './speechEngine.js';
+import { createVoiceStore } from './voiceStore.js';
+
+export interface ServerOptions {
+  /** TCP port; 0 picks a free one. Default: env PORT, else 8080. */
+  readonly port?: number;
+  /** Interface to listen on. Default: all interfaces. */
+  readonly host?: string;
+  /** Model directory (docs/models.md). Default: env CLONECAST_MODELS, else <repo>/models. */
+  readonly modelsDir?: string;
+  /** Where saved voices live (`<dataDir>/voices/`). Default: env CLONECAST_DATA, else ./data/server. */
+  readonly dataDir?: string;
+  /** Overrides of the default limits (docs/protocol.md, "Limits"). */
+  readonly limits?: Partial<Limits>;
+  /** Inference worker threads. Default: the pipeline's default (one per core). */
+  readonly workers?: number;
+  /** Longest wait for an inference worker before a request fails with `busy`, ms. */
+  readonly maxQueueWaitMs?: number;
+  /** Where unexpected faults are logged. Default console.error. */
+  readonly log?: (message: string, err: unknown) => void;
+}
+
+export interface RunningServer {
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  readonly metrics: ServerMetrics;
+  /** Resolves when models are loaded and workers are up. */
+  readonly ready: Promise<void>;
+  /** Closes every session (code 1001), stops listening, and shuts the pipeline down. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts listening at once (so /healthz answers while models load); /readyz turns 200 when the
+ * pipeline is ready. Resolves when the port is bound.
+ */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const limits = resolveLimits(options.limits);
+  const metrics = createServerMetrics();
+  const engine: SpeechEngine = createPipelineEngine({
+    modelsDir: options.modelsDir,
+    workers: options.workers,
+    maxQueueWaitMs: options.maxQueueWaitMs,
+    metrics,
+  });
+  const store = createVoiceStore(options.dataDir ?? process.env.CLONECAST_DATA ?? join(process.cwd(), 'data', 'server'));
+  const sessions = new Set<Session>();
+  let closing = false;
+  let failed = false;
+  // A failed model load must not crash the process: /readyz answers 503 "failed", /healthz stays 200.
+  engine.ready.catch((err) => {
+    failed = true;
+    (options.log ?? console.error)('pipeline failed to start', err);
+  });
+
+  const http = createServer(
+    createHttpHandler({
+      registry: metrics.registry,
+      readiness: () => (closing ? 'closing' : failed ? 'failed' : engine.isReady() ? 'ready' : 'starting'),
+    }),
+  );
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes });
+
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy()); // a peer reset mid-handshake must not crash the process
+    const path = (req.url ?? '').split('?')[0];
+    const refuse = path !== STREAM_PATH ? '404 Not Found' : closing || sessions.size >= limits.maxSessions ? '503 Service Unavailable' : null;
+    if (refuse !== null) {
+      socket.end(`HTTP/1.1 ${refuse}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = new Session(ws, {
+        engine,
+        store,
+        limits,
+        metrics,
+        log: options.log,
+        onClosed: (s) => sessions.delete(s),
+      });
+      sessions.add(session);
+    });
+  });
+
+  const port = options.port ?? (process.env.PORT !== undefined ? Number(process.env.PORT) : 8080);
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, options.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address = http.address();
+  const boundPort = typeof address === 'object' && address !== null ? address.port : port;
+
+  return {
+    port: boundPort,
+    metrics,
+    ready: engine.ready,
+    async close() {
+      if (closing) return;
+      closing = true;
+      for (const session of [...sessions]) session.close(CloseCode.goingAway, 'server shutting down');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await engine.close();
+    },
+  };
+}
