@@ -3,7 +3,7 @@
  * own registry, so several servers in one process (tests) never collide.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ErrorCode } from './errors.js';
+import { CloseCode, ERROR_CODES, type ErrorCode } from './errors.js';
 import type { OutputFormatName, UtteranceOutcome } from './protocol.js';
 
 export type Stage = 'embed' | 'synth' | 'vocode' | 'encode';
@@ -83,6 +83,10 @@ export function createServerMetrics(): ServerMetrics {
     labelNames: ['code'] as const,
     registers,
   });
+  // Start every known series at 0, so rates and alerts work before the first event.
+  for (const outcome of ['completed', 'cancelled', 'failed'] as const) utterances.inc({ outcome }, 0);
+  for (const code of ERROR_CODES) errors.inc({ code }, 0);
+  for (const code of [CloseCode.idleTimeout, CloseCode.slowReader]) errors.inc({ code: `close_${code}` }, 0);
   return {
     registry,
     timeToFirstAudio,
