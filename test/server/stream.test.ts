@@ -195,6 +195,23 @@ stream('cancel stops an utterance mid-way: done is cancelled and no frame of it 
   assert.ok(cut.length < full.frames.length, `cancelled at ${cut.length} of ${full.frames.length} frames`);
 });
 
+stream('closing the socket mid-utterance cancels its work and frees the session', async (ctx) => {
+  const { metrics } = ctx.ts.server;
+  const count = async (metric: { get(): Promise<{ values: { value: number; labels: Record<string, unknown> }[] }> }, label?: string) =>
+    (await metric.get()).values.filter((v) => label === undefined || v.labels.outcome === label).reduce((a, v) => a + v.value, 0);
+  const cancelledBefore = await count(metrics.utterances, 'cancelled');
+  const c = await withVoice(ctx);
+  const sessionsWith = await count(metrics.activeSessions);
+  c.json({ type: 'speak', id: 'bye', text: 'This sentence is long enough to take a while. And another one after it.' });
+  const { utterance } = await c.next('queued');
+  await c.until(() => c.frames(utterance).length > 0);
+  c.close();
+  await c.closed;
+  for (let i = 0; i < 600 && (await count(metrics.utterances, 'cancelled')) === cancelledBefore; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.is(await count(metrics.utterances, 'cancelled'), cancelledBefore + 1);
+  assert.is(await count(metrics.activeSessions), sessionsWith - 1);
+});
+
 stream('utterances play in queue order', async (ctx) => {
   const c = await withVoice(ctx);
   c.json({ type: 'speak', id: 'one', text: 'First one.' });
