@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { readWav, toMono, floatToInt16 } from '../../src/pipeline/audio/wav.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/index.js';
 
-/** 5 s of LibriSpeech speaker 1363 at 16 kHz (test/fixtures/audio/README.md), as 16-bit PCM. */
-export function referencePcm(): { pcm: Int16Array; sampleRate: number } {
-  const wav = readWav(new Uint8Array(readFileSync(new URL('../../../test/fixtures/audio/reference_16k.wav', import.meta.url))));
+/** 5 s of LibriSpeech speaker 1363 (test/fixtures/audio/README.md) at 16 kHz or 8 kHz, as 16-bit PCM. */
+export function referencePcm(rate: 16000 | 8000 = 16000): { pcm: Int16Array; sampleRate: number } {
+  const file = rate === 16000 ? 'reference_16k.wav' : 'reference_8k.wav';
+  const wav = readWav(new Uint8Array(readFileSync(new URL(`../../../test/fixtures/audio/${file}`, import.meta.url))));
   const mono = toMono(wav);
   return { pcm: Int16Array.from(mono, floatToInt16), sampleRate: wav.sampleRate };
 }

@@ -135,6 +135,19 @@ stream('reference speech streamed in chunks yields embedding events, then ready 
   ctx.voice = saved.voice;
 });
 
+stream('reference speech at 8 kHz (telephone rate) enrolls as well', async (ctx) => {
+  const c = await connect(ctx);
+  const { pcm, sampleRate } = referencePcm(8000);
+  assert.is(sampleRate, 8000);
+  c.json({ type: 'start', audio: { sampleRate } });
+  await c.next('started');
+  c.binary(pcmBytes(pcm));
+  c.json({ type: 'enroll.end' });
+  const ready = await c.next('ready');
+  assert.ok(ready.windows >= 2, `got ${ready.windows} windows`);
+  assert.ok(ready.speechSeconds >= 1.6 && ready.speechSeconds <= 5);
+});
+
 stream('speak streams 20 ms Opus frames that decode to audio whose length fits the text, then done', async (ctx) => {
   const c = await withVoice(ctx);
   const text = 'Hello there.';
