@@ -3,7 +3,7 @@
  * The `clonecast` command line:
  *   clonecast serve   [--port N] [--host H] [--models DIR] [--data DIR] [--workers N]
  *   clonecast say     --server ws://HOST:PORT (--voice ref.wav | --voice-id ID) --text "..." --out out.wav [--save-voice] [--json]
- *   clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine NAME]
+ *   clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine native|onnx-loop|griffin-lim] [--seed N]
  * Exit codes: 0 success, 1 failure (the error's code and message on stderr), 2 bad usage.
  */
 import { parseArgs } from 'node:util';
@@ -13,7 +13,7 @@ import { say } from './say.js';
 const USAGE = `usage:
   clonecast serve   [--port N] [--host H] [--models DIR] [--data DIR] [--workers N]
   clonecast say     --server ws://HOST:PORT (--voice ref.wav | --voice-id ID) --text "Hello there." --out out.wav [--save-voice] [--json]
-  clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine NAME]
+  clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine native|onnx-loop|griffin-lim] [--seed N]
 
   serve     starts the server (HTTP + WebSocket /v1/stream); PORT env or 8080, CLONECAST_MODELS env or ./models
   say       clones the voice of ref.wav (or uses a saved voice), speaks the text, writes a 16 kHz WAV;
@@ -88,20 +88,22 @@ async function sayCommand(args: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** Engineer C's resynthesis (src/client/resynth.ts), loaded by URL so the CLI works without it. */
+/** Real speech -> mel -> vocoder -> WAV (engineer C's src/client/resynth.ts). */
 async function resynthCommand(args: readonly string[]): Promise<number> {
-  const { values } = parse(args, { in: 'string', out: 'string', models: 'string', engine: 'string' });
+  const { values } = parse(args, { in: 'string', out: 'string', models: 'string', engine: 'string', seed: 'string' });
   const input = required(values.in, '--in');
   const out = required(values.out, '--out');
-  let mod: { resynth?: (options: Record<string, unknown>) => Promise<unknown> };
-  try {
-    mod = await import(new URL('./resynth.js', import.meta.url).href);
-  } catch (err) {
-    throw new CloneCastError('unavailable', `resynthesis is not available in this build (${(err as Error).message})`);
-  }
-  if (typeof mod.resynth !== 'function') throw new CloneCastError('unavailable', 'src/client/resynth.ts exports no resynth function');
-  const result = await mod.resynth({ in: input, out, input, modelsDir: values.models, engine: values.engine });
-  process.stdout.write(`wrote ${out}${result && typeof result === 'object' ? ` ${JSON.stringify(result)}` : ''}\n`);
+  const { resynth } = await import('./resynth.js');
+  const result = await resynth({
+    in: input,
+    out,
+    modelsDir: values.models,
+    engine: values.engine,
+    seed: values.seed === undefined ? undefined : integer(values.seed, '--seed', 0, 0x7fffffff),
+  });
+  process.stdout.write(
+    `wrote ${out}: ${result.seconds.toFixed(2)} s with the ${result.engine} vocoder, ${result.realTimeFactor.toFixed(2)} x real time\n`,
+  );
   return 0;
 }
 
@@ -140,8 +142,10 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError) {
       process.stderr.write(`clonecast: ${err.message}\n${USAGE}\n`);
       process.exitCode = 2;
-    } else if (err instanceof CloneCastError) {
-      process.stderr.write(`clonecast: ${err.code}: ${err.message}\n`);
+    } else if (err instanceof CloneCastError || typeof (err as { code?: unknown })?.code === 'string') {
+      // Coded errors (SDK, vocoder, WAV, manifest) are expected failures: code and message, no stack.
+      const { code, message } = err as { code: string; message: string };
+      process.stderr.write(`clonecast: ${code}: ${message}\n`);
       process.exitCode = 1;
     } else {
       process.stderr.write(`clonecast: ${(err as Error)?.stack ?? String(err)}\n`);
