@@ -257,6 +257,18 @@ stream('streamed text pieces become one utterance spoken sentence by sentence', 
   assert.ok(frames.length > ctx.helloFrames, 'two sentences say more than the first alone');
 });
 
+stream('a streamed utterance starts speaking its first sentence before its text is final', async (ctx) => {
+  const c = await withVoice(ctx);
+  c.json({ type: 'speak', id: 'early', text: 'Hello there. And then', final: false });
+  const { utterance } = await c.next('queued');
+  await c.until(() => c.frames(utterance).length > 0); // hangs (and fails) if audio waited for final
+  assert.is(c.all('done').length, 0);
+  c.json({ type: 'speak', id: 'early', text: ' some more.', final: true });
+  const done = await c.next('done');
+  assert.is(done.outcome, 'completed');
+  assertWellFormed(c.frames(utterance), true);
+});
+
 stream('two sessions speak at once and both complete', async (ctx) => {
   const [a, b] = await Promise.all([withVoice(ctx), withVoice(ctx, { format: 'opus', channels: 2 })]);
   const [ra, rb] = await Promise.all([speak(a, 'a', 'Hello there.'), speak(b, 'b', 'Hello there.')]);
