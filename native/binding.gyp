@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "clonecast_vocoder",
-      "sources": ["src/addon.cc", "src/sampleLoop.cc"],
+      "sources": ["src/addon.cc", "src/sampleLoop.cc", "src/conditioning.cc"],
       "cflags!": ["-O2", "-O1"],
       "cflags_cc!": ["-O2", "-O1"],
       "cflags": ["-O3", "-march=native", "-ffast-math", "-fno-finite-math-only"],

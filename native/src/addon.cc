@@ -1,19 +1,28 @@
 // N-API binding of the vocoder sample loop (plain C API, no dependencies beyond Node's headers).
 //
-//   const loop = addon.createLoop({ hidden1, hidden2, fc, classes, hop, interp, embed, gruWi, gruWh, gruBh, fc1W, fc1B, fc2W, fc2B })
+//   const loop = addon.createLoop({ hidden1, hidden2, fc, classes, hop, interp, embed, gruWi, gruWh, gruBh, fc1W, fc1B, fc2W, fc2B,
+//                                   nMels, channels, kernel1, kernel2, conv1W, conv1B, conv2W, conv2B, condW, condB })
+//   addon.condition(loop, mel, rows, out)                                    // conditioning net: mel rows -> frame rows
 //   addon.run(loop, condRows, blocks, uniform, streams, h1, h2, prev, out)   // typed arrays; h1, h2, prev, out updated
 //
-// Weights are copied into the loop object; `run` works on the caller's buffers synchronously.
+// Weights are copied into the loop object; calls work on the caller's buffers synchronously.
 #include <node_api.h>
 
 #include <cstring>
 #include <string>
 
+#include "conditioning.h"
 #include "sampleLoop.h"
 
 namespace {
 
+using clonecast::CondWeights;
 using clonecast::LoopWeights;
+
+struct Model {
+  LoopWeights loop;
+  CondWeights cond;
+};
 
 napi_value Throw(napi_env env, const std::string& message) {
   napi_throw_error(env, "ERR_CLONECAST_NATIVE", message.c_str());
@@ -50,21 +59,27 @@ bool FloatProp(napi_env env, napi_value obj, const char* name, size_t expected, 
   return true;
 }
 
-void Finalize(napi_env, void* data, void*) { delete static_cast<LoopWeights*>(data); }
+void Finalize(napi_env, void* data, void*) { delete static_cast<Model*>(data); }
 
 napi_value CreateLoop(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value obj;
   napi_get_cb_info(env, info, &argc, &obj, nullptr, nullptr);
   if (argc < 1) return Throw(env, "createLoop(weights) needs the weights object");
-  auto* w = new LoopWeights();
+  auto* model = new Model();
+  LoopWeights* w = &model->loop;
+  CondWeights* c = &model->cond;
   const bool dims = IntProp(env, obj, "hidden1", &w->hidden1) && IntProp(env, obj, "hidden2", &w->hidden2) &&
                     IntProp(env, obj, "fc", &w->fc) && IntProp(env, obj, "classes", &w->classes) &&
-                    IntProp(env, obj, "hop", &w->hop);
+                    IntProp(env, obj, "hop", &w->hop) && IntProp(env, obj, "nMels", &c->nMels) &&
+                    IntProp(env, obj, "channels", &c->channels) && IntProp(env, obj, "kernel1", &c->kernel1) &&
+                    IntProp(env, obj, "kernel2", &c->kernel2);
   if (!dims) {
-    delete w;
-    return Throw(env, "createLoop: hidden1, hidden2, fc, classes, hop must be positive integers");
+    delete model;
+    return Throw(env, "createLoop: hidden1, hidden2, fc, classes, hop, nMels, channels, kernel1, kernel2 must be positive integers");
   }
+  c->condDim = 2 * w->hidden1 + 3 * w->hidden2;
+  const size_t M = c->nMels, CH = c->channels, K1 = c->kernel1, K2 = c->kernel2, CD = c->condDim;
   const size_t H1 = w->hidden1, H2 = w->hidden2, FC = w->fc, C = w->classes;
   const char* bad = nullptr;
   if (!FloatProp(env, obj, "interp", 3 * static_cast<size_t>(w->hop), &w->interp)) bad = "interp";
@@ -76,13 +91,42 @@ napi_value CreateLoop(napi_env env, napi_callback_info info) {
   else if (!FloatProp(env, obj, "fc1B", FC, &w->fc1b)) bad = "fc1B";
   else if (!FloatProp(env, obj, "fc2W", FC * C, &w->fc2w)) bad = "fc2W";
   else if (!FloatProp(env, obj, "fc2B", C, &w->fc2b)) bad = "fc2B";
+  else if (!FloatProp(env, obj, "conv1W", CH * M * K1, &c->conv1)) bad = "conv1W";
+  else if (!FloatProp(env, obj, "conv1B", CH, &c->conv1b)) bad = "conv1B";
+  else if (!FloatProp(env, obj, "conv2W", CH * CH * K2, &c->conv2)) bad = "conv2W";
+  else if (!FloatProp(env, obj, "conv2B", CH, &c->conv2b)) bad = "conv2B";
+  else if (!FloatProp(env, obj, "condW", CH * CD, &c->condW)) bad = "condW";
+  else if (!FloatProp(env, obj, "condB", CD, &c->condB)) bad = "condB";
   if (bad) {
-    delete w;
+    delete model;
     return Throw(env, std::string("createLoop: ") + bad + " must be a Float32Array of the size its dims give");
   }
+  c->conv1 = clonecast::reorderConv(c->conv1.data(), c->channels, c->nMels, c->kernel1);
+  c->conv2 = clonecast::reorderConv(c->conv2.data(), c->channels, c->channels, c->kernel2);
   napi_value external;
-  napi_create_external(env, w, Finalize, nullptr, &external);
+  napi_create_external(env, model, Finalize, nullptr, &external);
   return external;
+}
+
+napi_value Condition(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 4) return Throw(env, "condition(loop, mel, rows, out) needs 4 arguments");
+  Model* model;
+  if (napi_get_value_external(env, argv[0], reinterpret_cast<void**>(&model)) != napi_ok) return Throw(env, "condition: loop is not a createLoop() object");
+  const CondWeights& c = model->cond;
+  int32_t rows;
+  if (napi_get_value_int32(env, argv[2], &rows) != napi_ok || rows < 0) return Throw(env, "condition: rows must be >= 0");
+  const int outRows = rows - c.kernel1 - c.kernel2 + 2;
+  void *mel, *out;
+  size_t lm, lo;
+  if (!TypedArray(env, argv[1], napi_float32_array, &mel, &lm) || lm < static_cast<size_t>(rows) * c.nMels) return Throw(env, "condition: mel must be a Float32Array of rows*nMels");
+  if (!TypedArray(env, argv[3], napi_float32_array, &out, &lo) || (outRows > 0 && lo < static_cast<size_t>(outRows) * c.condDim)) {
+    return Throw(env, "condition: out must be a Float32Array of (rows - context*2)*condDim");
+  }
+  clonecast::conditionFrames(c, static_cast<float*>(mel), rows, static_cast<float*>(out));
+  return nullptr;
 }
 
 napi_value Run(napi_env env, napi_callback_info info) {
@@ -90,8 +134,9 @@ napi_value Run(napi_env env, napi_callback_info info) {
   napi_value argv[9];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   if (argc < 9) return Throw(env, "run(loop, condRows, blocks, uniform, streams, h1, h2, prev, out) needs 9 arguments");
-  LoopWeights* w;
-  if (napi_get_value_external(env, argv[0], reinterpret_cast<void**>(&w)) != napi_ok) return Throw(env, "run: loop is not a createLoop() object");
+  Model* model;
+  if (napi_get_value_external(env, argv[0], reinterpret_cast<void**>(&model)) != napi_ok) return Throw(env, "run: loop is not a createLoop() object");
+  LoopWeights* w = &model->loop;
   int32_t blocks, streams;
   if (napi_get_value_int32(env, argv[2], &blocks) != napi_ok || napi_get_value_int32(env, argv[4], &streams) != napi_ok || blocks < 0 ||
       streams < 1) {
@@ -118,9 +163,10 @@ napi_value Run(napi_env env, napi_callback_info info) {
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"createLoop", nullptr, CreateLoop, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"condition", nullptr, Condition, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"run", nullptr, Run, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 2, props);
+  napi_define_properties(env, exports, 3, props);
   return exports;
 }
 

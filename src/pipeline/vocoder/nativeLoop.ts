@@ -14,8 +14,11 @@ import type { VocoderModel } from './vocoderModel.js';
 interface NativeAddon {
   createLoop(weights: {
     hidden1: number; hidden2: number; fc: number; classes: number; hop: number; interp: Float32Array;
+    nMels: number; channels: number; kernel1: number; kernel2: number;
+    conv1W: Float32Array; conv1B: Float32Array; conv2W: Float32Array; conv2B: Float32Array; condW: Float32Array; condB: Float32Array;
     embed: Float32Array; gruWi: Float32Array; gruWh: Float32Array; gruBh: Float32Array; fc1W: Float32Array; fc1B: Float32Array; fc2W: Float32Array; fc2B: Float32Array;
   }): object;
+  condition(loop: object, mel: Float32Array, rows: number, out: Float32Array): void;
   run(loop: object, condRows: Float32Array, blocks: number, uniform: Float32Array, streams: number,
     h1: Float32Array, h2: Float32Array, prev: Int32Array, out: Int32Array): void;
 }
@@ -58,12 +61,20 @@ export function loadNativeSampleLoop(model: VocoderModel, interp: Float32Array):
   const handle = native.createLoop({
     hidden1: dims.hidden1, hidden2: dims.hidden2, fc: dims.fc, classes: dims.classes, hop: dims.hop, interp,
     embed: w.embed, gruWi: w.gruWi, gruWh: w.gruWh, gruBh: w.gruBh, fc1W: w.fc1W, fc1B: w.fc1B, fc2W: w.fc2W, fc2B: w.fc2B,
+    nMels: dims.nMels, channels: dims.condChannels, kernel1: dims.kernel1, kernel2: dims.kernel2,
+    conv1W: w.conv1W, conv1B: w.conv1B, conv2W: w.conv2W, conv2B: w.conv2B, condW: w.condW, condB: w.condB,
   });
+  const context = (dims.kernel1 - 1) / 2 + (dims.kernel2 - 1) / 2;
   return {
     engine: 'native',
     run(condRows: Float32Array, blocks: number, uniform: Float32Array, streams: number, state: LoopState): Int32Array {
       const out = new Int32Array(blocks * dims.hop * streams);
       native.run(handle, condRows, blocks, uniform, streams, state.h1, state.h2, state.prev, out);
+      return out;
+    },
+    conditionFrames(mel: Float32Array, rows: number): Float32Array {
+      const out = new Float32Array(Math.max(0, rows - 2 * context) * dims.condDim);
+      native.condition(handle, mel, rows, out);
       return out;
     },
   };

@@ -105,7 +105,8 @@ export class NeuralVocoder {
     if (!(state.prev >= 0 && state.prev < classes)) throw new VocoderError('vocoder_bad_state', `vocoder state rejected: previous class ${state.prev} out of range`);
     const used = win.blocks > 0 ? win.blocks + 2 * context + 2 : 0;
     const rows = win.rows.subarray(win.firstBlockRow * nMels, (win.firstBlockRow + used) * nMels);
-    return { state, cond: this.cond.frames(rows, used), blocks: win.blocks };
+    const cond = this.loop.conditionFrames ? this.loop.conditionFrames(rows, used) : this.cond.frames(rows, used);
+    return { state, cond, blocks: win.blocks };
   }
 
   private initialState(seed: number): StreamState {

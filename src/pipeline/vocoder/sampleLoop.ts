@@ -25,4 +25,9 @@ export interface SampleLoop {
    * @returns classes [n][streams]
    */
   run(condRows: Float32Array, blocks: number, uniform: Float32Array, streams: number, state: LoopState): Int32Array;
+  /**
+   * The conditioning net, when this engine has its own (native); else Conditioning.frames is used.
+   * mel [rows][nMels] -> [rows - 2*context][condDim].
+   */
+  conditionFrames?(mel: Float32Array, rows: number): Float32Array;
 }

@@ -6,7 +6,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createVocoder } from '../../../src/pipeline/vocoder/index.js';
-import { nativeAddonPath } from '../../../src/pipeline/vocoder/nativeLoop.js';
+import { Conditioning } from '../../../src/pipeline/vocoder/conditioning.js';
+import { loadNativeSampleLoop, nativeAddonPath } from '../../../src/pipeline/vocoder/nativeLoop.js';
+import { loadVocoderModel } from '../../../src/pipeline/vocoder/vocoderModel.js';
 import { MODELS_DIR, readManifest, testMel, vocodeChunked } from './helpers.js';
 
 const manifest = readManifest();
@@ -23,6 +25,20 @@ if (!nativeAddonPath()) {
     const voc = await createVocoder(MODELS_DIR, manifest);
     assert.is(voc.engine, 'native');
     voc.release();
+  });
+
+  test('computes the conditioning net as the TypeScript one does (float32 vs float64 sums)', () => {
+    const model = loadVocoderModel(manifest.vocoder!, MODELS_DIR);
+    const ts = new Conditioning(model.dims, model.weights);
+    const loop = loadNativeSampleLoop(model, ts.interp)!;
+    const rows = 20;
+    const a = loop.conditionFrames!(mel.subarray(0, rows * spec.nMels), rows);
+    const b = ts.frames(mel.subarray(0, rows * spec.nMels), rows);
+    assert.is(a.length, (rows - 2 * model.dims.context) * model.dims.condDim);
+    assert.is(a.length, b.length);
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
+    assert.ok(worst < 1e-4, `largest relative difference ${worst}`);
   });
 
   test('gives the same samples as the ONNX Loop engine for the same seed, up to near-ties', () => {
