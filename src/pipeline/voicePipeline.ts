@@ -107,6 +107,11 @@ export interface Utterance extends AsyncIterable<Float32Array> {
   /** What the symbols spell after normalisation. */
   readonly text: string;
   readonly timings: UtteranceTimings;
+  /**
+   * True while the piece just yielded is the utterance's last: a consumer can mark its last output
+   * frame at once instead of holding audio back until the iterator ends.
+   */
+  readonly final: boolean;
 }
 
 const DEFAULT_MAX_VOCODE_FRAMES = 16;
@@ -207,8 +212,16 @@ export class VoicePipeline {
       throw new PipelineError('invalid_embedding', `a voice embedding must be ${embedder.embeddingDim} finite float32 values`);
     }
     const timings: UtteranceTimings = { synthSeconds: 0, vocodeSeconds: 0, firstAudioMs: null, audioSeconds: 0, melFrames: null };
-    const audio = this.produce(request, sequence, synth, timings);
-    return { text: sequence.text, timings, [Symbol.asyncIterator]: () => audio };
+    const progress = { final: false };
+    const audio = this.produce(request, sequence, synth, timings, progress);
+    return {
+      text: sequence.text,
+      timings,
+      get final() {
+        return progress.final;
+      },
+      [Symbol.asyncIterator]: () => audio,
+    };
   }
 
   /** Stops inference; pending work fails with `pool_closed`. */
@@ -220,7 +233,13 @@ export class VoicePipeline {
     this.inProcess?.close();
   }
 
-  private async *produce(request: SpeakRequest, sequence: SymbolSequence, synth: SynthConfig, timings: UtteranceTimings): AsyncGenerator<Float32Array> {
+  private async *produce(
+    request: SpeakRequest,
+    sequence: SymbolSequence,
+    synth: SynthConfig,
+    timings: UtteranceTimings,
+    progress: { final: boolean },
+  ): AsyncGenerator<Float32Array> {
     const { signal } = request;
     const startedAt = performance.now();
     const rate = this.models().manifest.features[this.models().manifest.synthesizer.features].sampleRate;
@@ -245,7 +264,8 @@ export class VoicePipeline {
           const frames = Math.min(this.maxVocodeFrames, chunk.frames - at);
           const last = at + frames >= chunk.frames;
           const mel = chunk.data.slice(at * chunk.channels, (at + frames) * chunk.channels);
-          const result = await client.vocode({ mel, frames, final: chunk.final && last, state, seed, engine: request.engine });
+          const final = chunk.final && last;
+          const result = await client.vocode({ mel, frames, final, state, seed, engine: request.engine });
           state = result.state;
           if (signal?.aborted) return;
           if (result.samples.length === 0) continue;
@@ -253,6 +273,7 @@ export class VoicePipeline {
           timings.firstAudioMs ??= firstAudioAt - startedAt;
           timings.audioSeconds += result.samples.length / rate;
           producedMs = timings.audioSeconds * 1000;
+          progress.final = final;
           yield result.samples;
         }
       }

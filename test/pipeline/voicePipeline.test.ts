@@ -56,8 +56,14 @@ test('an enrollment at 44.1 kHz gives the voice of the same audio at 16 kHz', as
 test('speak yields 16 kHz audio progressively, with timings filled in', async () => {
   const utterance = pipeline.speak({ text: 'The quick brown fox jumps over the lazy dog.', embedding: voice, seed: 7 });
   assert.is(utterance.text, 'the quick brown fox jumps over the lazy dog.');
-  const pieces = await collect(utterance);
+  const pieces: Float32Array[] = [];
+  const finals: boolean[] = [];
+  for await (const piece of utterance) {
+    pieces.push(piece);
+    finals.push(utterance.final);
+  }
   assert.ok(pieces.length >= 3, `${pieces.length} pieces: audio should come chunk by chunk`);
+  assert.equal(finals, pieces.map((_, i) => i === pieces.length - 1), 'final is set exactly on the last piece');
   const { timings } = utterance;
   const hop = pipeline.manifest.features.synthMel.hopLength;
   assert.ok(timings.melFrames! > 0);
