@@ -94,7 +94,7 @@ export interface UtteranceTimings {
   synthSeconds: number;
   /** Seconds in vocoder calls. */
   vocodeSeconds: number;
-  /** Milliseconds from `speak` to the first samples, or null before them. */
+  /** Milliseconds from the first request for audio (start of iteration) to the first samples, or null before them. */
   firstAudioMs: number | null;
   /** Seconds of 16 kHz audio produced so far. */
   audioSeconds: number;
