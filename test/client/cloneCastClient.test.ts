@@ -1,9 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resample } from '../../src/pipeline/audio/resampler.js';
+import { readWav, writeWav } from '../../src/pipeline/audio/wav.js';
 import { OpusPacketDecoder } from '../../src/pipeline/output/opusCodec.js';
 import { CloneCastClient } from '../../src/client/cloneCastClient.js';
 import { CloneCastError } from '../../src/client/errors.js';
@@ -73,6 +75,38 @@ test('a saved voice is used by a later session; PCM output frames are 20 ms at t
       assert.is(f.format, 'pcm');
       assert.is(f.payload.length, (24000 / 50) * 2);
     }
+  } finally {
+    await client.close();
+  }
+});
+
+test('streamed text: a speak kept open and appended to plays as one utterance', async () => {
+  const client = await CloneCastClient.connect(url);
+  try {
+    await client.useVoice(savedVoice);
+    const speech = client.speak('Hello there.', { final: false });
+    const queued = await speech.queued;
+    speech.append(' How are you today?', { final: true });
+    const received = await frames(speech);
+    const done = await speech.done;
+    assert.is(done.outcome, 'completed');
+    assert.is(done.utterance, queued.utterance);
+    assert.is(received.length, done.frames);
+    assert.ok(received.every((f) => f.utterance === queued.utterance));
+    assert.ok(received[received.length - 1].last);
+  } finally {
+    await client.close();
+  }
+});
+
+test('a stereo 44.1 kHz reference is mixed down and enrolled at its own rate', async () => {
+  const mono = readWav(readFileSync(REFERENCE)).channels[0];
+  const up = resample(mono, 16000, 44100);
+  const client = await CloneCastClient.connect(url);
+  try {
+    const ready = await client.enrollWav(writeWav({ sampleRate: 44100, channels: [up, up] }));
+    assert.is(client.session?.input?.sampleRate, 44100);
+    assert.ok(ready.windows >= 2, `${ready.windows} windows`);
   } finally {
     await client.close();
   }
