@@ -6,6 +6,7 @@ One step, per batch (model.py has the picture):
   prior loss  = 0.5 ||mel - mu_aligned||^2 per dim            pulls mu (and the encoder) onto the mel
   mel loss    = L1 + L2 of decoder(length-regulated hidden) vs mel
   dur loss    = L2 of log(1 + d) predicted from detached hidden vs MAS durations
+  length loss = L2 of log(total predicted frames) vs log(frames) per utterance (speaking rate)
 All in normalised mel space (per-channel mean/std of the packed data, stored in the decoder).
 
 Runs on a time budget (`minutes`) and/or a step budget; the learning rate follows a cosine over
@@ -107,7 +108,12 @@ def step_losses(model: Synthesizer, b: dict[str, torch.Tensor], amp: bool) -> di
     err = (pred - mel) * y
     mel_loss = (err.abs().sum() + (err ** 2).sum()) / frames_out
     dur = (((logd - torch.log1p(durations.float())) ** 2) * x_mask).sum() / x_mask.sum()
-    return {"prior": prior, "mel": mel_loss, "dur": dur, "total": prior + mel_loss + dur}
+    # Per-symbol log-domain errors predict the geometric mean, which runs short; also match each
+    # utterance's total length (log frames), which sets the speaking rate.
+    total_pred = ((torch.exp(logd) - 1.0).clamp(min=1.0) * x_mask).sum(1)
+    length = ((torch.log(total_pred) - torch.log(n_frm.float())) ** 2).mean()
+    return {"prior": prior, "mel": mel_loss, "dur": dur, "length": length,
+            "total": prior + mel_loss + dur + length}
 
 
 def constant_prior_loss(b: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -126,7 +132,7 @@ def mel_stats(data: SynthData, rng: np.random.Generator, max_utts: int = 2000) -
 
 
 def train(data_path: Path, out: Path, device: str = "cpu", minutes: float | None = None, steps: int | None = None,
-          pools_path: Path | None = None, batch_frames: int = 12000, max_batch: int = 64, lr: float = 1e-3,
+          pools_path: Path | None = None, batch_frames: int = 12000, max_batch: int = 64, lr: float = 2e-3,
           warmup: int = 300, checkpoint_minutes: float = 5.0, seed: int = 0, log_every: int = 50,
           embed_noise: float = 0.01, amp: bool | None = None, val_fraction: float = 0.02,
           config: SynthConfig | None = None) -> Path:
