@@ -4,6 +4,9 @@ import { Conditioning } from './conditioning.js';
 import type { LoopState, SampleLoop } from './sampleLoop.js';
 import type { VocoderDims } from './vocoderModel.js';
 
+/** Blocks per ORT call: 20 blocks = 4000 samples, ~14 MB of per-sample conditioning for one stream. */
+const MAX_BLOCKS_PER_CALL = 20;
+
 export class OnnxSampleLoop implements SampleLoop {
   readonly engine = 'onnx-loop';
   private readonly session: OnnxSession;
@@ -14,15 +17,28 @@ export class OnnxSampleLoop implements SampleLoop {
   }
 
   run(condRows: Float32Array, blocks: number, uniform: Float32Array, streams: number, state: LoopState): Int32Array {
+    const { hop, condDim: D } = this.dims;
+    const result = new Int32Array(blocks * hop * streams);
+    // The graph takes per-sample conditioning (N x B x condDim floats): bound it by running long
+    // chunks as several calls; the carried state makes that identical to one call.
+    for (let first = 0; first < blocks; first += MAX_BLOCKS_PER_CALL) {
+      const count = Math.min(MAX_BLOCKS_PER_CALL, blocks - first);
+      const rows = condRows.subarray(first * streams * D, (first + count + 2) * streams * D);
+      const u = uniform.subarray(first * hop * streams, (first + count) * hop * streams);
+      result.set(this.runCall(rows, count, u, streams, state), first * hop * streams);
+    }
+    return result;
+  }
+
+  private runCall(condRows: Float32Array, blocks: number, uniform: Float32Array, streams: number, state: LoopState): Int32Array {
     const { hidden1: H1, hidden2: H2, condDim: D, hop } = this.dims;
     const n = blocks * hop;
-    if (n === 0) return new Int32Array(0);
     const cond = new Float32Array(n * streams * D);
     for (let b = 0; b < streams; b++) this.conditioning.upsample(condRows, 0, blocks, cond, b, streams);
     const prev = new BigInt64Array(streams);
     for (let b = 0; b < streams; b++) prev[b] = BigInt(state.prev[b]);
     const out = this.session.runSync({
-      cond: { type: 'float32', data: cond.subarray(0, n * streams * D), dims: [n, streams, D] },
+      cond: { type: 'float32', data: cond, dims: [n, streams, D] },
       uniform: { type: 'float32', data: uniform.subarray(0, n * streams), dims: [n, streams] },
       h1: { type: 'float32', data: state.h1, dims: [streams, H1] },
       h2: { type: 'float32', data: state.h2, dims: [streams, H2] },
