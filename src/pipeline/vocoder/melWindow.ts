@@ -6,6 +6,7 @@
  * chunk the end padding completes the last windows, so an utterance of T frames gives T blocks
  * however it was cut into chunks.
  */
+import { VocoderError } from './errors.js';
 import type { StreamState } from './streamState.js';
 
 export interface MelWindow {
@@ -26,6 +27,11 @@ export function advanceMel(
 ): MelWindow & { readonly firstBlockRow: number } {
   const received = state.framesSeen;
   const total = received + frames;
+  // Counters of a state are only trusted when they describe a tail this function could have left.
+  const expectedTail = received === 0 ? 0 : received + pad - state.blocksEmitted;
+  if (state.blocksEmitted > received || state.tailRows < expectedTail || state.tailRows > expectedTail + keepBefore) {
+    throw new VocoderError('vocoder_bad_state', `vocoder state rejected: inconsistent counters (frames ${received}, blocks ${state.blocksEmitted}, tail ${state.tailRows})`);
+  }
   const window = 2 * pad + 1;
   const startPad = received === 0 && frames > 0 ? pad : 0;
   const endPad = final && total > 0 ? pad : 0;

@@ -65,6 +65,10 @@ test('bad requests get coded errors', () => {
   assert.is(code(() => voc.vocode({ mel: new Float32Array(80), frames: 1, final: false, state: new Uint8Array(60), seed: 0 })), 'vocoder_bad_state');
   const gl = voc.vocode({ mel: mel.slice(0, 10 * 80), frames: 10, final: false, state: null, seed: 0, engine: 'griffin-lim' });
   assert.is(code(() => voc.vocode({ mel: new Float32Array(80), frames: 1, final: false, state: gl.state, seed: 0 })), 'vocoder_bad_state');
+  const ok = voc.vocode({ mel: mel.slice(0, 10 * 80), frames: 10, final: false, state: null, seed: 0 });
+  const tampered = ok.state.slice();
+  new DataView(tampered.buffer).setUint32(36, 9, true); // blocks emitted: 9 of 10 frames, but the tail says 6
+  assert.is(code(() => voc.vocode({ mel: new Float32Array(80), frames: 1, final: false, state: tampered, seed: 0 })), 'vocoder_bad_state');
   const done = voc.vocode({ mel: mel.slice(0, 10 * 80), frames: 10, final: true, state: null, seed: 0 });
   assert.is(code(() => voc.vocode({ mel: new Float32Array(80), frames: 1, final: true, state: done.state, seed: 0 })), 'vocoder_bad_state');
 });
