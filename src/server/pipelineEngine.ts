@@ -14,6 +14,8 @@ export interface PipelineEngineOptions {
   readonly modelsDir?: string;
   readonly workers?: number;
   readonly maxQueueWaitMs?: number;
+  /** Vocoder for every utterance: the manifest's neural vocoder ('default') or weightless Griffin-Lim. */
+  readonly vocoder?: 'default' | 'griffin-lim';
   readonly metrics: ServerMetrics;
 }
 
@@ -54,7 +56,7 @@ export function createPipelineEngine(options: PipelineEngineOptions): SpeechEngi
     },
 
     async *synthesize({ text, embedding, signal, stages }) {
-      const utterance = pipeline.speak({ text, embedding, signal });
+      const utterance = pipeline.speak({ text, embedding, signal, engine: options.vocoder });
       let counted = { synth: 0, vocode: 0 };
       const account = () => {
         stages.synth += utterance.timings.synthSeconds - counted.synth;

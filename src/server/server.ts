@@ -23,6 +23,8 @@ export interface ServerOptions {
   readonly host?: string;
   /** Model directory (docs/models.md). Default: env CLONECAST_MODELS, else <repo>/models. */
   readonly modelsDir?: string;
+  /** Vocoder engine: 'default' (the manifest's WaveRNN) or 'griffin-lim'; env CLONECAST_VOCODER. */
+  readonly vocoder?: 'default' | 'griffin-lim';
   /** Where saved voices live (`<dataDir>/voices/`). Default: env CLONECAST_DATA, else ./data/server. */
   readonly dataDir?: string;
   /** Overrides of the default limits (docs/protocol.md, "Limits"). */
@@ -54,6 +56,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const metrics = createServerMetrics();
   const engine: SpeechEngine = createPipelineEngine({
     modelsDir: options.modelsDir,
+    vocoder: options.vocoder ?? vocoderFromEnv(),
     workers: options.workers,
     maxQueueWaitMs: options.maxQueueWaitMs,
     metrics,
@@ -122,4 +125,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       await engine.close();
     },
   };
+}
+
+/** CLONECAST_VOCODER=griffin-lim selects the weightless vocoder; anything else the manifest's. */
+function vocoderFromEnv(): 'default' | 'griffin-lim' {
+  return process.env.CLONECAST_VOCODER === 'griffin-lim' ? 'griffin-lim' : 'default';
 }
