@@ -55,8 +55,8 @@ export function createPipelineEngine(options: PipelineEngineOptions): SpeechEngi
       }
     },
 
-    async *synthesize({ text, embedding, signal, stages }) {
-      const utterance = pipeline.speak({ text, embedding, signal, engine: options.vocoder });
+    async *synthesize({ text, embedding, seed, signal, stages }) {
+      const utterance = pipeline.speak({ text, embedding, seed, signal, engine: options.vocoder });
       let counted = { synth: 0, vocode: 0 };
       const account = () => {
         stages.synth += utterance.timings.synthSeconds - counted.synth;

@@ -46,6 +46,7 @@ export async function playUtterance(ctx: PlayerContext, utterance: Utterance): P
   let couldStartAt: number | null = null;
   let firstFrameAt: number | null = null;
   let spokeAnything = false;
+  let sentenceIndex = 0;
   let held: Uint8Array | null = null;
 
   /** Set when the socket went away or was dropped as a slow reader: nothing more is sent. */
@@ -92,7 +93,10 @@ export async function playUtterance(ctx: PlayerContext, utterance: Utterance): P
       if (ctx.engine.checkText(sentence) !== null) continue; // nothing speakable in this sentence
       couldStartAt ??= performance.now();
       spokeAnything = true;
-      const audio = ctx.engine.synthesize({ text: sentence, embedding: ctx.embedding(), signal, stages })[Symbol.asyncIterator]();
+      // Each sentence gets its own seed, so a seeded utterance is reproducible sentence by sentence.
+      const seed = utterance.seed === null ? undefined : (utterance.seed + sentenceIndex) >>> 0;
+      sentenceIndex += 1;
+      const audio = ctx.engine.synthesize({ text: sentence, embedding: ctx.embedding(), seed, signal, stages })[Symbol.asyncIterator]();
       for (;;) {
         const t0 = performance.now();
         const step = await audio.next();

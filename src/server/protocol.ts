@@ -48,6 +48,8 @@ export interface SpeakMessage {
   readonly text: string;
   /** False when more text for this id will follow. */
   readonly final: boolean;
+  /** Seed of the vocoder's sampler (integer 0..2^32-1); absent: random. Same seed, text and voice: same audio. */
+  readonly seed?: number;
 }
 export interface CancelMessage {
   readonly type: 'cancel';
@@ -228,7 +230,11 @@ function parseSpeak(msg: Json): SpeakMessage {
   const id = utteranceId(msg);
   const text = required(msg, 'text', 'string', '', id);
   const final = optional(msg, 'final', 'boolean', '', id) ?? true;
-  return { type: 'speak', id, text, final };
+  const seed = optional(msg, 'seed', 'number', '', id);
+  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)) {
+    throw protocolError('invalid_field', 'field "seed" must be an integer in 0..4294967295', id);
+  }
+  return seed === undefined ? { type: 'speak', id, text, final } : { type: 'speak', id, text, final, seed };
 }
 
 function utteranceId(msg: Json): string {

@@ -262,7 +262,7 @@ export class Session {
       const code = engine.checkText(msg.text);
       if (code !== null) throw protocolError(code, 'the text has nothing the synthesizer can say', msg.id);
     }
-    const utterance = new Utterance(msg.id, this.nextUtteranceIndex, engine.createSentenceSplitter(), limits.maxTextChars);
+    const utterance = new Utterance(msg.id, this.nextUtteranceIndex, engine.createSentenceSplitter(), limits.maxTextChars, msg.seed ?? null);
     utterance.append(msg.text, msg.final);
     this.nextUtteranceIndex += 1;
     this.queue.push(utterance);

@@ -67,6 +67,8 @@ export interface SpeechEngine {
   synthesize(request: {
     readonly text: string;
     readonly embedding: Float32Array;
+    /** Sampler seed (integer 0..2^32-1); random when absent. */
+    readonly seed?: number;
     readonly signal: AbortSignal;
     readonly stages: StageSeconds;
   }): AsyncIterable<Float32Array>;

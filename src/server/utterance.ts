@@ -25,6 +25,8 @@ export class Utterance {
     readonly index: number,
     private readonly splitter: SentenceSplitter,
     private readonly maxChars: number,
+    /** Sampler seed from the first `speak` (sentence i uses seed + i), or null for random. */
+    readonly seed: number | null = null,
   ) {}
 
   /** Aborts when the utterance is cancelled (by the client or because the session closed). */
