@@ -45,9 +45,16 @@ def _export(a: argparse.Namespace) -> None:
     from .export import export_and_register
     from .model import load_model
     model, ckpt = load_model(Path(a.checkpoint))
+    hparams = {"steps": int(ckpt["step"])}
+    if a.calibrate:
+        from .calibrate import duration_scale
+        cal = duration_scale(model, Path(a.calibrate), Path(a.pools) if a.pools else None)
+        model.duration_scale = cal["scale"]
+        hparams["durationScale"] = cal["scale"]
+        print(f"duration scale {cal['scale']} (actual / predicted frames over {cal['utterances']} validation utterances)")
     trained_on = a.trained_on or (f"{ckpt['step']} steps ({ckpt.get('seconds', 0) / 60:.1f} min) on "
                                   f"{Path(ckpt.get('data', '?')).name}: {len(ckpt.get('trainSpeakers', []))} speakers")
-    enc, dec = export_and_register(model.eval(), Path(a.models), trained_on, {"steps": int(ckpt["step"])})
+    enc, dec = export_and_register(model.eval(), Path(a.models), trained_on, hparams)
     print(f"wrote {enc} and {dec}")
     _parity(model, Path(a.models))
 
@@ -91,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--steps", type=int, help="cumulative step budget")
     p.add_argument("--batch-frames", type=int, default=12000, help="padded mel frames per batch")
     p.add_argument("--max-batch", type=int, default=64)
-    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=int, default=300)
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--seed", type=int, default=0)
@@ -102,6 +109,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("checkpoint")
     p.add_argument("--models", default=str(REPO / "models"))
     p.add_argument("--trained-on", default=None)
+    p.add_argument("--calibrate", metavar="DATA.npz", help="scale durations so predicted lengths match this data's validation split")
+    p.add_argument("--pools", default=str(DEVICE_DATA / "pools.npz"), help="speaker pools for --calibrate")
     p.set_defaults(func=_export)
 
     p = sub.add_parser("random", help="random-weight export")

@@ -184,6 +184,9 @@ class Synthesizer(nn.Module):
         self.prior = nn.Linear(cfg.hidden_dim, cfg.n_mels)
         self.duration = DurationPredictor(cfg)
         self.decoder = MelDecoder(cfg)
+        # Multiplies predicted durations (set by `export --calibrate`, baked into the ONNX graph; not
+        # trained): log-domain duration regression predicts the geometric mean, which runs short.
+        self.duration_scale = 1.0
 
     def encode(self, symbols: torch.Tensor, speaker: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """symbols [B,N] int64, speaker [B,256] (L2-normalised), mask [B,N] float -> hidden [B,N,H]."""
@@ -194,7 +197,7 @@ class Synthesizer(nn.Module):
     def predict_durations(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Frames per symbol [B,N], >= 1 on real symbols (as every alignment target is: no symbol is
         ever skipped), 0 on padding; not rounded."""
-        return torch.clamp(torch.exp(self.duration(hidden, mask)) - 1.0, min=1.0) * mask
+        return torch.clamp(torch.exp(self.duration(hidden, mask)) - 1.0, min=1.0) * (mask * self.duration_scale)
 
 
 def length_regulate(hidden: torch.Tensor, durations: torch.Tensor) -> torch.Tensor:

@@ -131,8 +131,15 @@ def mel_stats(data: SynthData, rng: np.random.Generator, max_utts: int = 2000) -
     return frames.mean(0).astype(np.float32), np.maximum(frames.std(0), 1e-3).astype(np.float32)
 
 
+def validation_split(n: int, val_fraction: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
+    """(validation, training) utterance indices: a fixed seeded split of the packed data."""
+    perm = np.random.default_rng(1234).permutation(n)
+    n_val = max(1, int(n * val_fraction))
+    return perm[:n_val], perm[n_val:]
+
+
 def train(data_path: Path, out: Path, device: str = "cpu", minutes: float | None = None, steps: int | None = None,
-          pools_path: Path | None = None, batch_frames: int = 12000, max_batch: int = 64, lr: float = 2e-3,
+          pools_path: Path | None = None, batch_frames: int = 12000, max_batch: int = 64, lr: float = 1e-3,
           warmup: int = 300, checkpoint_minutes: float = 5.0, seed: int = 0, log_every: int = 50,
           embed_noise: float = 0.01, amp: bool | None = None, val_fraction: float = 0.02,
           config: SynthConfig | None = None) -> Path:
@@ -150,9 +157,7 @@ def train(data_path: Path, out: Path, device: str = "cpu", minutes: float | None
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     data = SynthData(data_path)
-    perm = np.random.default_rng(1234).permutation(len(data))
-    n_val = max(1, int(len(data) * val_fraction))
-    val_utts, train_utts = perm[:n_val], perm[n_val:]
+    val_utts, train_utts = validation_split(len(data), val_fraction)
 
     if ckpt_path.exists():
         ckpt = torch.load(ckpt_path, map_location="cpu")
@@ -206,7 +211,7 @@ def train(data_path: Path, out: Path, device: str = "cpu", minutes: float | None
             opt.step()
             step += 1
             for k, v in losses.items():
-                logs[k] = logs.get(k, 0.0) + float(v)
+                logs[k] = logs.get(k, 0.0) + float(v.detach())
             logs["grad"] = logs.get("grad", 0.0) + float(grad)
             logs["n"] = logs.get("n", 0) + 1
             if step % log_every == 0:
