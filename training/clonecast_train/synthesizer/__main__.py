@@ -46,6 +46,10 @@ def _export(a: argparse.Namespace) -> None:
     from .model import load_model
     model, ckpt = load_model(Path(a.checkpoint))
     hparams = {"steps": int(ckpt["step"])}
+    if "durationScale" in ckpt and not a.calibrate:
+        model.duration_scale = float(ckpt["durationScale"])
+        hparams["durationScale"] = model.duration_scale
+        print(f"duration scale {model.duration_scale} (measured by train)")
     if a.calibrate:
         from .calibrate import duration_scale
         cal = duration_scale(model, Path(a.calibrate), Path(a.pools) if a.pools else None)

@@ -2,9 +2,10 @@
 
 Regression of log(1 + d) predicts the geometric mean of each symbol's duration, which is shorter
 than the mean: synthesized speech runs fast (measured 17 % short on held-out synthetic voices,
-9 % on allison, for the 9414-step model). `export --calibrate DATA.npz` measures
-sum(actual frames) / sum(predicted frames) on the training run's validation utterances (same
-split as train.py) and bakes the factor into synth_encoder.onnx's `durations`.
+9 % on allison, for the 9414-step model). `train` measures sum(actual frames) / sum(predicted
+frames) on its validation utterances at the end and stores it in the checkpoint
+(`durationScale`); `export` bakes it into synth_encoder.onnx's `durations` (`--calibrate DATA.npz`
+measures it again, for checkpoints from before).
 """
 from __future__ import annotations
 
@@ -25,13 +26,14 @@ def duration_scale(model: Synthesizer, data_path: Path, pools_path: Path | None)
     saved, model.duration_scale = model.duration_scale, 1.0
     data = SynthData(data_path)
     pools, _ = speaker_pools(data, pools_path, model.cfg.speaker_dim)
+    device = next(model.parameters()).device
     predicted = actual = 0.0
     val, _ = validation_split(len(data))
     for u in val:
-        ids = torch.from_numpy(data.symbols(u))[None]
-        mask = torch.ones(ids.shape)
+        ids = torch.from_numpy(data.symbols(u))[None].to(device)
+        mask = torch.ones(ids.shape, device=device)
         e = pools[data.utt_speaker[u]].mean(0)
-        hidden = model.encode(ids, torch.from_numpy(e / np.linalg.norm(e))[None].float(), mask)
+        hidden = model.encode(ids, torch.from_numpy(e / np.linalg.norm(e))[None].float().to(device), mask)
         predicted += float(torch.round(model.predict_durations(hidden, mask)).sum())
         actual += data.n_frames(u)
     model.duration_scale = saved

@@ -12,7 +12,8 @@ All in normalised mel space (per-channel mean/std of the packed data, stored in 
 Runs on a time budget (`minutes`) and/or a step budget; the learning rate follows a cosine over
 whichever budget ends first. Checkpoints `<out>/last.pt` (plain tensors, loadable by torch 1.13)
 every `checkpoint_minutes` and at the end; rerunning with the same `out` resumes. At the end also
-`<out>/model.pt`: float16 weights only (~15 MB), what `export` and `synth_eval` need.
+`<out>/model.pt`: float16 weights only (~15 MB), what `export` and `synth_eval` need, with the
+duration scale measured on the validation split (calibrate.py; `export` bakes it in).
 """
 from __future__ import annotations
 
@@ -222,9 +223,14 @@ def train(data_path: Path, out: Path, device: str = "cpu", minutes: float | None
             if time.time() - last_ckpt > checkpoint_minutes * 60:
                 save(step, spent + time.time() - t0)
                 last_ckpt = time.time()
-    save(step, spent + time.time() - t0)
-    save_slim(out / "model.pt", model, step, {"seconds": spent + time.time() - t0, "data": str(data_path),
-                                             "trainSpeakers": data.speakers})
+    from .calibrate import duration_scale  # here: calibrate imports this module
+    cal = duration_scale(model, data_path, pools_path)
+    print(f"duration scale (actual / predicted frames on validation): {cal['scale']}")
+    extra = {"seconds": spent + time.time() - t0, "data": str(data_path), "trainSpeakers": data.speakers,
+             "durationScale": cal["scale"]}
+    save_checkpoint(ckpt_path, model, opt, step, extra)
+    save_slim(out / "model.pt", model, step, extra)
+    model.train()
     val = evaluate_losses(model, batcher, val_utts, batch_frames, max_batch, amp)
     print(f"done: step {step}, {(time.time() - t0) / 60:.1f} min this run; validation " +
           " ".join(f"{k} {v:.4f}" for k, v in val.items()))
