@@ -95,7 +95,8 @@ def main() -> None:
     p.add_argument("--encoder", help="speaker encoder checkpoint: clone from reference audio and measure similarity")
     p.add_argument("--references", action="store_true", help="also measure reference WERs")
     p.add_argument("--sentences", type=int, default=20)
-    p.add_argument("--duration-scale", type=float, default=1.0, help="as baked in by `export --calibrate` (manifest hparams.durationScale)")
+    p.add_argument("--duration-scale", type=float, default=None,
+                   help="durations factor (default: the checkpoint's durationScale, else 1), as export bakes in")
     p.add_argument("--out", default=str(REPO / "runs" / "synth_eval"))
     a = p.parse_args()
     torch.set_num_threads(2)
@@ -107,8 +108,8 @@ def main() -> None:
         print(json.dumps({k: v["wer"] for k, v in summary["references"].items()}))
     if a.checkpoint:
         model, ckpt = load_model(Path(a.checkpoint))
-        model.duration_scale = a.duration_scale
-        summary["checkpoint"] = {"path": a.checkpoint, "step": int(ckpt["step"]), "durationScale": a.duration_scale}
+        model.duration_scale = a.duration_scale if a.duration_scale is not None else float(ckpt.get("durationScale", 1.0))
+        summary["checkpoint"] = {"path": a.checkpoint, "step": int(ckpt["step"]), "durationScale": model.duration_scale}
         pools = dict(np.load(a.pools)) if Path(a.pools).exists() else {}
         encoder = None
         if a.encoder:
