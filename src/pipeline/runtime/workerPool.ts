@@ -347,16 +347,21 @@ export class WorkerPool implements InferenceClient {
         safely(() => this.hooks.onQueueWait?.((now - j.enqueuedAt) / 1000, j.label));
       }
       slot.jobs = jobs;
-      if (jobs.length === 1) {
-        slot.worker.postMessage(job.message, job.transfer);
-      } else {
-        safely(() => this.hooks.onVocodeBatch?.(jobs.length));
-        const batch: VocodeBatchRequest = {
-          kind: 'vocode-batch',
-          ids: jobs.map((j) => j.id),
-          requests: jobs.map((j) => (j.message as Extract<WorkerRequest, { kind: 'vocode' }>).request),
-        };
-        slot.worker.postMessage(batch, jobs.flatMap((j) => j.transfer));
+      try {
+        if (jobs.length === 1) {
+          slot.worker.postMessage(job.message, job.transfer);
+        } else {
+          safely(() => this.hooks.onVocodeBatch?.(jobs.length));
+          const batch: VocodeBatchRequest = {
+            kind: 'vocode-batch',
+            ids: jobs.map((j) => j.id),
+            requests: jobs.map((j) => (j.message as Extract<WorkerRequest, { kind: 'vocode' }>).request),
+          };
+          slot.worker.postMessage(batch, [...new Set(jobs.flatMap((j) => j.transfer))]);
+        }
+      } catch (err) {
+        // e.g. DataCloneError: a buffer the caller detached or passed twice. Fail these tasks, not the process.
+        for (const j of slot.jobs.splice(0)) j.reject(new RuntimeError('inference_failed', `cannot send the task to a worker: ${(err as Error).message}`));
       }
     }
   }
@@ -416,14 +421,32 @@ function unexpected(response: WorkerResponse): Error {
   return new RuntimeError('inference_failed', `unexpected worker response "${response.kind}"`);
 }
 
-/** Transfers a typed array's buffer when the array spans all of it; otherwise copies (never detach shared memory). */
+/**
+ * Transfers a typed array's buffer when the array spans all of it; otherwise copies (never detach
+ * shared memory). A buffer handed over before (detached) is refused here: postMessage would silently
+ * drop the message and the task would wait forever.
+ * @throws RuntimeError `inference_failed` for a detached buffer.
+ */
 function handOver<T extends Float32Array | BigInt64Array | Int32Array | Uint8Array>(data: T, transfer: Set<ArrayBuffer>): T {
   const buffer = data.buffer;
+  if (buffer.byteLength === 0) {
+    if (isDetached(buffer)) throw new RuntimeError('inference_failed', 'a tensor buffer was already handed to the pool (run/vocode transfer their buffers: pass a copy)');
+    return data;
+  }
   if (buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength && !transfer.has(buffer)) {
     transfer.add(buffer);
     return data;
   }
   return data.slice() as T;
+}
+
+function isDetached(buffer: ArrayBufferLike): boolean {
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function seconds(since: number): number {

@@ -68,6 +68,22 @@ test('whole feed buffers are transferred, views of a larger buffer are copied', 
   }
 });
 
+test('a feed the caller already handed over fails with a clear error instead of hanging', async () => {
+  const pool = createWorkerPool({ workers: 1 });
+  try {
+    await pool.ready;
+    const mel = new Float32Array(8 * 80).fill(-5);
+    await pool.vocode({ mel, frames: 8, final: true, state: null, seed: 1 });
+    assert.is(mel.length, 0, 'transferred on the first call');
+    const again = await pool.vocode({ mel, frames: 8, final: true, state: null, seed: 1 }).then(() => null, (err) => err);
+    assert.instance(again, RuntimeError);
+    assert.is(again.code, 'inference_failed');
+    assert.match(again.message, /already handed to the pool/);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('a crashing worker fails only its own task and is replaced', async () => {
   const exits: string[] = [];
   const done: TaskLabel[] = [];
