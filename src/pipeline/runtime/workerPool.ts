@@ -266,6 +266,11 @@ export class WorkerPool implements InferenceClient {
       worker.on('error', (err) => {
         slot.crash = err.message;
       });
+      // An answer that cannot be deserialized never arrives: fail what the worker holds instead of waiting forever.
+      worker.on('messageerror', (err) => {
+        for (const job of slot.jobs.splice(0)) job.reject(new RuntimeError('inference_failed', `unreadable answer from a worker: ${err.message}`));
+        this.dispatch();
+      });
       worker.on('exit', (exitCode) => {
         this.slots.delete(slot);
         if (this.closed) return;
