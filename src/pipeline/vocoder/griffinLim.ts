@@ -11,7 +11,7 @@ import { melFilterbank } from '../audio/melFilterbank.js';
 import { periodicHann } from '../audio/window.js';
 import type { VocodeRequest, VocodeResult } from '../runtime/tasks.js';
 import { advanceMel } from './melWindow.js';
-import { deemphasize } from './mulaw.js';
+import { deemphasize, highpassClip } from './mulaw.js';
 import { fillUniforms } from './rng.js';
 import { StateKind, decodeState, encodeState, type StreamState } from './streamState.js';
 
@@ -92,7 +92,8 @@ export class GriffinLimVocoder {
         const from = (win.firstBlockRow + j + this.pad) * hop + this.offset;
         for (let k = 0; k < hop; k++) pre[j * hop + k] = signal[from + k];
       }
-      state.yPrev = deemphasize(pre, this.spec.preemphasis, state.yPrev, samples);
+      state.yPrev = deemphasize(pre, this.spec.preemphasis, state.yPrev);
+      highpassClip(pre, this.spec.sampleRate, state.highpass, samples);
     }
     // Keep the phases of the rows carried on (the last state.tailRows rows).
     state.vector = Float32Array.from(phase.subarray((rows - state.tailRows) * bins * 2));
@@ -162,7 +163,7 @@ export class GriffinLimVocoder {
 
   private initialState(seed: number): StreamState {
     return {
-      kind: StateKind.GriffinLim, model: 0, rng: seed >>> 0, prev: 0, yPrev: 0, framesSeen: 0, blocksEmitted: 0,
+      kind: StateKind.GriffinLim, model: 0, rng: seed >>> 0, prev: 0, yPrev: 0, highpass: new Float64Array(4), framesSeen: 0, blocksEmitted: 0,
       finished: false, vector: new Float32Array(0), tail: new Float32Array(0), tailRows: 0,
     };
   }

@@ -75,7 +75,7 @@ export async function createVocoder(modelsDir: string, manifest: VocoderManifest
     const native = wanted === 'onnx-loop' ? null : loadNativeSampleLoop(model, conditioning.interp);
     if (wanted === 'native' && !native) throw new VocoderError('vocoder_unavailable', 'the native vocoder addon is not built (npm run build:native)');
     const loop = native ?? new OnnxSampleLoop(model.loopPath, model.dims, conditioning);
-    neural = new NeuralVocoder(model, conditioning, loop, fingerprint);
+    neural = new NeuralVocoder(model, conditioning, loop, fingerprint, spec.sampleRate);
     release = () => (loop instanceof OnnxSampleLoop ? loop.release() : undefined);
   } else if (wanted && wanted !== 'griffin-lim') {
     throw new VocoderError('vocoder_unavailable', `engine ${wanted} needs vocoder weights, and the manifest has no vocoder section`);

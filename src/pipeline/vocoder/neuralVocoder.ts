@@ -7,7 +7,7 @@ import type { VocodeRequest, VocodeResult } from '../runtime/tasks.js';
 import type { Conditioning } from './conditioning.js';
 import { VocoderError } from './errors.js';
 import { advanceMel } from './melWindow.js';
-import { deemphasize, muLawTable } from './mulaw.js';
+import { deemphasize, highpassClip, muLawTable } from './mulaw.js';
 import { fillUniforms } from './rng.js';
 import type { SampleLoop } from './sampleLoop.js';
 import { StateKind, decodeState, encodeState, type StreamState } from './streamState.js';
@@ -27,10 +27,11 @@ export class NeuralVocoder {
   /**
    * @param cond the model's conditioning net (shared with the loop that upsamples with it)
    * @param fingerprint identifies the weights inside stream states (first 32 bits of their sha256)
+   * @param sampleRate output rate (Hz), for the output high-pass
    */
   constructor(
     private readonly model: VocoderModel, private readonly cond: Conditioning, private readonly loop: SampleLoop,
-    private readonly fingerprint: number,
+    private readonly fingerprint: number, private readonly sampleRate: number,
   ) {
     this.table = muLawTable(model.dims.muBits);
   }
@@ -88,7 +89,8 @@ export class NeuralVocoder {
         const x = new Float64Array(n);
         for (let t = 0; t < n; t++) x[t] = this.table[classes[t * B + b]];
         const samples = new Float32Array(n);
-        s.yPrev = deemphasize(x, preemphasis, s.yPrev, samples);
+        s.yPrev = deemphasize(x, preemphasis, s.yPrev);
+        highpassClip(x, this.sampleRate, s.highpass, samples);
         results[i] = { samples, state: encodeState(s) };
       });
     }
@@ -112,7 +114,7 @@ export class NeuralVocoder {
   private initialState(seed: number): StreamState {
     const { hidden1, hidden2, classes } = this.model.dims;
     return {
-      kind: StateKind.Neural, model: this.fingerprint, rng: seed >>> 0, prev: classes >> 1, yPrev: 0,
+      kind: StateKind.Neural, model: this.fingerprint, rng: seed >>> 0, prev: classes >> 1, yPrev: 0, highpass: new Float64Array(4),
       framesSeen: 0, blocksEmitted: 0, finished: false,
       vector: new Float32Array(hidden1 + hidden2), tail: new Float32Array(0), tailRows: 0,
     };

@@ -6,7 +6,7 @@
 import { VocoderError } from './errors.js';
 
 const MAGIC = 0x31564343; // "CCV1"
-const HEADER_BYTES = 48;
+const HEADER_BYTES = 80;
 
 export const enum StateKind {
   Neural = 1,
@@ -24,6 +24,8 @@ export interface StreamState {
   prev: number;
   /** Last de-emphasised output sample (unclipped), the de-emphasis filter's memory. */
   yPrev: number;
+  /** The output high-pass filter's memory (x[n-1], x[n-2], y[n-1], y[n-2]). */
+  highpass: Float64Array;
   /** Mel frames received so far. */
   framesSeen: number;
   /** Hop blocks (frames) of audio emitted so far. */
@@ -51,6 +53,7 @@ export function encodeState(s: StreamState): Uint8Array {
   v.setUint32(36, s.blocksEmitted, true);
   v.setUint32(40, s.tailRows, true);
   v.setUint32(44, s.vector.length, true);
+  for (let i = 0; i < 4; i++) v.setFloat64(48 + 8 * i, s.highpass[i], true);
   new Float32Array(bytes.buffer, HEADER_BYTES, s.vector.length).set(s.vector);
   new Float32Array(bytes.buffer, HEADER_BYTES + 4 * s.vector.length, s.tail.length).set(s.tail);
   return bytes;
@@ -81,13 +84,17 @@ export function decodeState(
   const floats = new Float32Array(bytes.slice(HEADER_BYTES).buffer);
   const vector = floats.slice(0, vecLen);
   const tail = floats.slice(vecLen);
-  if (!vector.every(Number.isFinite) || !tail.every(Number.isFinite)) throw bad('non-finite values');
+  const highpass = Float64Array.from([0, 1, 2, 3], (i) => v.getFloat64(48 + 8 * i, true));
+  if (!vector.every(Number.isFinite) || !tail.every(Number.isFinite) || !highpass.every(Number.isFinite) || !Number.isFinite(v.getFloat64(24, true))) {
+    throw bad('non-finite values');
+  }
   return {
     kind, model,
     rng: v.getUint32(12, true),
     prev: v.getInt32(16, true),
     finished: v.getUint32(20, true) === 1,
     yPrev: v.getFloat64(24, true),
+    highpass,
     framesSeen: v.getUint32(32, true),
     blocksEmitted: v.getUint32(36, true),
     tailRows, vector, tail,
