@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'duplicate_id',
   'unknown_utterance',
   'busy',
+  'shutting_down',
+  'rate_limited',
   'internal',
 ] as const;
 

@@ -22,13 +22,21 @@ export interface PipelineEngineOptions {
 /** Creates the pipeline (models load in the background: see `ready`). */
 export function createPipelineEngine(options: PipelineEngineOptions): SpeechEngine {
   const { metrics } = options;
+  const live = { syntheses: 0, enrollments: 0, inferenceRunning: 0 };
   const pipeline = createVoicePipeline({
     modelsDir: options.modelsDir,
     workers: options.workers,
     maxQueueWaitMs: options.maxQueueWaitMs,
     hooks: {
       onStage: (stage, seconds) => metrics.observeStage(stage, seconds),
-      onQueueWait: (seconds) => metrics.queueWait.observe({ queue: 'inference' }, seconds),
+      // A worker took a task (queue wait ends) ... until it answered, failed or crashed.
+      onQueueWait: (seconds) => {
+        live.inferenceRunning += 1;
+        metrics.queueWait.observe({ queue: 'inference' }, seconds);
+      },
+      onTaskDone: () => {
+        live.inferenceRunning -= 1;
+      },
     },
   });
 
@@ -41,7 +49,19 @@ export function createPipelineEngine(options: PipelineEngineOptions): SpeechEngi
     get encoderId() {
       return pipeline.encoderId;
     },
-    createEnrollment: (inputRate) => pipeline.createEnrollment(inputRate),
+    createEnrollment(inputRate) {
+      const enrollment = pipeline.createEnrollment(inputRate);
+      live.enrollments += 1;
+      let open = true;
+      return {
+        push: (pcm) => enrollment.push(pcm),
+        close() {
+          if (open) live.enrollments -= 1;
+          open = false;
+          enrollment.close();
+        },
+      };
+    },
     createSentenceSplitter: () => new SentenceBuffer(),
     createFrameEncoder: (output) => createAudioEncoder(output),
 
@@ -63,15 +83,19 @@ export function createPipelineEngine(options: PipelineEngineOptions): SpeechEngi
         stages.vocode += utterance.timings.vocodeSeconds - counted.vocode;
         counted = { synth: utterance.timings.synthSeconds, vocode: utterance.timings.vocodeSeconds };
       };
+      live.syntheses += 1;
       try {
         for await (const samples of utterance) {
           account();
           yield samples;
         }
       } finally {
+        live.syntheses -= 1;
         account();
       }
     },
+
+    stats: () => ({ ...live }),
 
     close: () => pipeline.close(),
   };

@@ -16,6 +16,10 @@ import { Session } from './session.js';
 import type { SpeechEngine } from './speechEngine.js';
 import { createVoiceStore } from './voiceStore.js';
 
+const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** How often a draining shutdown checks whether in-flight utterances have finished, ms. */
+const SHUTDOWN_POLL_MS = 50;
+
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default: env PORT, else 8080. */
   readonly port?: number;
@@ -33,6 +37,11 @@ export interface ServerOptions {
   readonly workers?: number;
   /** Longest wait for an inference worker before a request fails with `busy`, ms. */
   readonly maxQueueWaitMs?: number;
+  /**
+   * On `close()`, how long in-flight utterances may keep playing before sockets close with 1001, ms.
+   * Default 10000; 0 closes at once.
+   */
+  readonly shutdownGraceMs?: number;
   /** Where unexpected faults are logged. Default console.error. */
   readonly log?: (message: string, err: unknown) => void;
 }
@@ -43,8 +52,27 @@ export interface RunningServer {
   readonly metrics: ServerMetrics;
   /** Resolves when models are loaded and workers are up. */
   readonly ready: Promise<void>;
-  /** Closes every session (code 1001), stops listening, and shuts the pipeline down. */
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown: refuses new connections (upgrade 503, /readyz "closing") and new utterances
+   * (`shutting_down`), lets queued and playing utterances finish for up to `graceMs` (default
+   * `shutdownGraceMs`), then closes every session with 1001 and shuts the pipeline down.
+   */
+  close(options?: { readonly graceMs?: number }): Promise<void>;
+  /** Live counts for health checks and tests (sessions, unfinished utterances, pipeline work). */
+  stats(): ServerStats;
+}
+
+/** A snapshot of what the server holds. */
+export interface ServerStats {
+  readonly sessions: number;
+  /** Queued + playing utterances over all sessions. */
+  readonly utterances: number;
+  /** Sentence syntheses being iterated (each holds pipeline state and a vocoder stream). */
+  readonly syntheses: number;
+  /** Open enrollments (each holds reference audio buffers). */
+  readonly enrollments: number;
+  /** Inference tasks a worker is running right now. */
+  readonly inferenceRunning: number;
 }
 
 /**
@@ -64,6 +92,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const store = createVoiceStore(options.dataDir ?? process.env.CLONECAST_DATA ?? join(process.cwd(), 'data', 'server'));
   const sessions = new Set<Session>();
   let closing = false;
+  let closed: Promise<void> | null = null;
   let failed = false;
   // A failed model load must not crash the process: /readyz answers 503 "failed", /healthz stays 200.
   engine.ready.catch((err) => {
@@ -108,6 +137,22 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       resolve();
     });
   });
+  async function shutdown(graceMs: number): Promise<void> {
+    closing = true;
+    // No new TCP connections; upgrades on kept-alive ones get 503 (closing).
+    const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+    for (const session of sessions) session.stopAccepting();
+    const deadline = performance.now() + graceMs;
+    while ([...sessions].some((s) => s.pendingUtterances > 0) && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_POLL_MS));
+    }
+    for (const session of [...sessions]) session.close(CloseCode.goingAway, 'server shutting down');
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    http.closeAllConnections();
+    await httpClosed;
+    await engine.close();
+  }
+
   const address = http.address();
   const boundPort = typeof address === 'object' && address !== null ? address.port : port;
 
@@ -115,15 +160,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     port: boundPort,
     metrics,
     ready: engine.ready,
-    async close() {
-      if (closing) return;
-      closing = true;
-      for (const session of [...sessions]) session.close(CloseCode.goingAway, 'server shutting down');
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-      await engine.close();
+    close(closeOptions = {}) {
+      closed ??= shutdown(closeOptions.graceMs ?? options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+      return closed;
     },
+    stats: () => ({
+      sessions: sessions.size,
+      utterances: [...sessions].reduce((n, s) => n + s.pendingUtterances, 0),
+      ...engine.stats(),
+    }),
   };
 }
 

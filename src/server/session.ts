@@ -75,6 +75,8 @@ export class Session {
   private inboxMessages = 0;
   private inboxBytes = 0;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** Set when the server drains for shutdown: no new utterances, queued ones still play. */
+  private draining = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -90,6 +92,16 @@ export class Session {
 
   get state(): SessionState {
     return this.current;
+  }
+
+  /** Unfinished utterances (queued + playing); 0 once closed. */
+  get pendingUtterances(): number {
+    return this.current.status === 'closed' ? 0 : this.queue.length;
+  }
+
+  /** Shutdown drain: later `speak`s of new ids are refused with `shutting_down`; queued utterances finish. */
+  stopAccepting(): void {
+    this.draining = true;
   }
 
   /** The one state setter: releases what the old state owned. */
@@ -254,6 +266,7 @@ export class Session {
       return;
     }
     this.voice(msg.id);
+    if (this.draining) throw protocolError('shutting_down', 'the server is shutting down: no new utterances', msg.id);
     const { engine, limits } = this.deps;
     if (this.queue.length >= limits.maxQueuedUtterances) {
       throw protocolError('queue_full', `at most ${limits.maxQueuedUtterances} unfinished utterances per session`, msg.id);

@@ -72,5 +72,7 @@ export interface SpeechEngine {
     readonly signal: AbortSignal;
     readonly stages: StageSeconds;
   }): AsyncIterable<Float32Array>;
+  /** Work alive right now, for `RunningServer.stats()` (tests count it to prove cancellation frees it). */
+  stats(): { readonly syntheses: number; readonly enrollments: number; readonly inferenceRunning: number };
   close(): Promise<void>;
 }
