@@ -1,8 +1,9 @@
 /**
- * Plain HTTP routes of the server: the placeholder page, health, readiness and metrics
+ * Plain HTTP routes of the server: the toolbox page and its modules, health, readiness and metrics
  * (docs/protocol.md, first table). WebSocket upgrades are handled in index.ts.
  */
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 
@@ -12,8 +13,13 @@ export interface HttpRoutesDeps {
   readiness(): 'starting' | 'ready' | 'closing' | 'failed';
 }
 
-/** Placeholder client page (src/client/static/index.html), read once; dist/ mirrors the tree. */
+/** Toolbox page (src/client/static/index.html), read once; dist/ mirrors the tree. */
 const INDEX_HTML = loadIndexPage();
+/** The page's ES modules and worklets, served as `/static/<name>` from src/client/static/. */
+const STATIC_DIR = new URL('../../../src/client/static/', import.meta.url);
+/** One plain file name (no slash, no leading dot): nothing outside STATIC_DIR can be named. */
+const STATIC_NAME = /^\/static\/([A-Za-z0-9_-][A-Za-z0-9._-]*\.(js|css))$/;
+const STATIC_TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
 
 /** Returns the request listener for the HTTP routes. */
 export function createHttpHandler(deps: HttpRoutesDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -48,8 +54,12 @@ async function route(deps: HttpRoutesDeps, req: IncomingMessage, res: ServerResp
       res.writeHead(200, { 'content-type': deps.registry.contentType }).end(body);
       return;
     }
-    default:
-      json(res, 404, { status: 'not_found' });
+    default: {
+      const file = STATIC_NAME.exec(path);
+      const body = file ? await readFile(new URL(file[1], STATIC_DIR)).catch(() => null) : null;
+      if (file && body) res.writeHead(200, { 'content-type': STATIC_TYPES[file[2]] }).end(body);
+      else json(res, 404, { status: 'not_found' });
+    }
   }
 }
 

@@ -1,0 +1,162 @@
+/**
+ * The browser toolbox in a real browser: Debian's chromium driven by playwright-core, a fake
+ * microphone playing the reference WAV, a real server with real models. Enroll, save, speak,
+ * check decoded audio reached the playout worklet, cancel, pick a saved voice; screenshot under
+ * test-artifacts/. Skipped (with a message) only when /usr/bin/chromium is absent.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../server/serverFixtures.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const REFERENCE = fileURLToPath(new URL('../../../test/fixtures/audio/reference_16k.wav', import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
+const FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run',
+  '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${REFERENCE}`,
+];
+
+/** What the page exposes as window.clonecastToolbox.stats (src/client/static/app.js). */
+interface ToolboxStats {
+  captureFrames: number;
+  levelPeak: number;
+  framesReceived: number;
+  framesDecoded: number;
+  framesDropped: number;
+  samplesToWorklet: number;
+  worklet: { received: number; played: number; dropped: number; underruns: number; flushed: number; buffered: number } | null;
+  workletReports: number;
+  utterances: { id: string; outcome: string; frames: number; firstFrameMs: number | null; ttfaMs: number; rtf: number }[];
+}
+
+let ts: TestServer;
+let base: string;
+
+test.before(async () => {
+  ts = await startTestServer();
+  base = `http://127.0.0.1:${ts.server.port}`;
+});
+
+test.after(async () => {
+  await ts.stop();
+});
+
+/** Raw GET (no URL normalisation, so `..` reaches the server as sent). */
+function rawGet(path: string): Promise<{ status: number; type: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port: ts.server.port, path }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] });
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+test('the server serves the toolbox modules by plain name only', async () => {
+  const page = await rawGet('/');
+  assert.is(page.status, 200);
+  for (const name of ['app.js', 'session.js', 'capture-worklet.js', 'playout-worklet.js', 'spectrogram.js']) {
+    const res = await rawGet(`/static/${name}`);
+    assert.is(res.status, 200, name);
+    assert.match(res.type ?? '', 'text/javascript');
+  }
+  assert.is((await rawGet('/static/toolbox.css')).status, 200);
+  for (const path of ['/static/../server/http.js', '/static/..%2F..%2Fpackage.json', '/static/.hidden.js', '/static/index.html', '/static/missing.js']) {
+    assert.is((await rawGet(path)).status, 404, path);
+  }
+});
+
+if (!existsSync(CHROMIUM)) {
+  console.warn(`browser toolbox test SKIPPED: ${CHROMIUM} is absent (apt-get install chromium; scripts/setup-test-deps.sh)`);
+  test.skip('toolbox in chromium: enroll, save, speak, playout, cancel, pick a voice', () => undefined);
+} else {
+  test('toolbox in chromium: enroll, save, speak, playout, cancel, pick a voice', async () => {
+    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+    const errors: string[] = [];
+    try {
+      const page: Page = await browser.newPage({ viewport: { width: 900, height: 1000 } });
+      page.on('pageerror', (e) => errors.push(e.message));
+      const stats = (): Promise<ToolboxStats> => page.evaluate(() => (window as unknown as { clonecastToolbox: { stats: ToolboxStats } }).clonecastToolbox.stats);
+      const until = (fn: string, arg?: unknown) => page.waitForFunction(fn, arg, { timeout: 60000, polling: 50 });
+      const STATS = '(window.clonecastToolbox.stats)';
+
+      await page.goto(`${base}/`);
+      await page.waitForSelector('#connection[data-state="connected"]', { timeout: 20000 });
+
+      // Enroll from the fake microphone, watching the embedding converge.
+      await page.click('#record');
+      await until(`Number(document.getElementById('windows').textContent) >= 3`);
+      const stability = await page.textContent('#stability');
+      assert.ok(Number(stability) > 0 && Number(stability) <= 1, `stability ${stability}`);
+      await page.click('#stop');
+      await until(`document.getElementById('message').textContent.startsWith('voice ready')`);
+      let s = await stats();
+      assert.ok(s.captureFrames >= 160, `${s.captureFrames} 20 ms microphone frames streamed`);
+      assert.ok(s.levelPeak > 0.3, `level meter peaked at ${s.levelPeak}`);
+
+      // Save it: the browser keeps the list.
+      await page.fill('#voice-name', 'browser test');
+      await page.click('#save');
+      await until(`document.querySelectorAll('#voice-list option').length === 1`);
+      const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('clonecast.voices') ?? '[]') as { id: string; name: string }[]);
+      assert.is(stored.length, 1);
+      assert.is(stored[0].name, 'browser test');
+      assert.match(stored[0].id, /^[A-Za-z0-9_-]{21}$/);
+
+      // Speak: every frame is decoded and every decoded sample is played by the worklet.
+      await page.fill('#text', 'Hello there. This is my cloned voice, speaking from the browser.');
+      await page.click('#speak');
+      await until(`${STATS}.utterances.length === 1`);
+      await until(`${STATS}.worklet && ${STATS}.worklet.played === ${STATS}.samplesToWorklet && ${STATS}.worklet.buffered === 0`);
+      s = await stats();
+      const first = s.utterances[0];
+      assert.is(first.outcome, 'completed');
+      assert.ok(first.frames > 20, `${first.frames} frames`);
+      assert.is(s.framesReceived, first.frames);
+      assert.is(s.framesDecoded, first.frames);
+      assert.is(s.samplesToWorklet, first.frames * 960, '20 ms at 48 kHz per frame');
+      assert.is(s.worklet!.played, s.samplesToWorklet);
+      assert.ok(first.firstFrameMs !== null && first.rtf > 0);
+      assert.match((await page.textContent('#figures')) ?? '', /completed · first frame \d+ ms here .* RTF [\d.]+/);
+
+      // Barge-in: cancel while playing; nothing more reaches the output afterwards.
+      const long = 'This is a much longer text. It has several sentences, so it plays for a while. We will cancel it before it ends. Nobody should hear this last part.';
+      await page.fill('#text', long);
+      const playedBefore = s.worklet!.played;
+      await page.click('#speak');
+      await until(`${STATS}.worklet.played > ${playedBefore + 9600}`);
+      await page.click('#cancel');
+      await until(`${STATS}.utterances.length === 2`);
+      s = await stats();
+      assert.is(s.utterances[1].outcome, 'cancelled');
+      const afterCancel = { played: s.worklet!.played, toWorklet: s.samplesToWorklet, reports: s.workletReports };
+      await until(`${STATS}.workletReports >= ${afterCancel.reports + 5}`);
+      s = await stats();
+      assert.is(s.worklet!.buffered, 0, 'flushed');
+      assert.is(s.worklet!.played, afterCancel.played, 'no samples played after cancel');
+      assert.is(s.samplesToWorklet, afterCancel.toWorklet, 'no samples queued after cancel');
+      assert.ok(s.worklet!.played < s.worklet!.received, 'cancel dropped queued audio');
+
+      // Pick the saved voice in a new session and speak with it.
+      await page.click('#use');
+      await until(`document.getElementById('message').textContent.startsWith('using voice ${stored[0].id}')`);
+      await page.fill('#text', 'Back again.');
+      await page.click('#speak');
+      await until(`${STATS}.utterances.length === 3`);
+      assert.is((await stats()).utterances[2].outcome, 'completed');
+
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: `${ARTIFACTS}toolbox.png`, fullPage: true });
+      assert.equal(errors, [], 'no page errors');
+    } finally {
+      await browser.close();
+    }
+  });
+}
+
+test.run();
