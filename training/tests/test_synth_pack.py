@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from clonecast_train.sentences import eval_sentences
-from clonecast_train.synthesizer.data import MEL_MAX, MEL_MIN, dequantize, quantize
+from clonecast_train.synthesizer.data import MEL_MAX, MEL_MIN, dequantize, pack_mel, quantize, unpack_mel
 from clonecast_train.synthesizer.pack import Item, select, trimmed_mel, water_fill
 
 
@@ -16,6 +16,11 @@ class PackTest(unittest.TestCase):
         mel = np.random.default_rng(0).uniform(MEL_MIN, MEL_MAX, size=(50, 80)).astype(np.float32)
         err = np.abs(dequantize(quantize(mel)) - mel).max()
         self.assertLessEqual(err, (MEL_MAX - MEL_MIN) / 255 / 2 + 1e-6)
+
+    def test_lzma_delta_packing_is_lossless(self):
+        q = np.random.default_rng(1).integers(0, 256, size=(300, 80)).astype(np.uint8)
+        q[100:200] = q[100]  # runs of equal frames, as in speech pauses
+        np.testing.assert_array_equal(unpack_mel(pack_mel(q), np.array(q.shape)), q)
 
     def test_select_drops_eval_sentences_stage_notes_and_unspeakable_text(self):
         rows = [("a.flac", "v", "Hello there.", 1.0), ("b.flac", "v", eval_sentences()[0].upper(), 2.0),

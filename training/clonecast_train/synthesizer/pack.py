@@ -28,7 +28,7 @@ from ..audio import load_audio
 from ..features import SYNTH_MEL, frame_rms_db, log_mel
 from ..sentences import eval_sentences, text_key
 from ..text import has_letters, normalize, to_ids
-from .data import MEL_MAX, MEL_MIN, quantize
+from .data import MEL_MAX, MEL_MIN, pack_mel, quantize
 
 TRIM_DB = 40.0
 TRIM_MARGIN = 3
@@ -51,12 +51,14 @@ def read_metadata(metadata: Path, corpus: str) -> list[tuple[Path, str, str, flo
         return [(root / r["path"], r["speaker"], r["text"] or "", float(r["duration_s"] or 0)) for r in csv.DictReader(f)]
 
 
-def select(metadatas: list[tuple[Path, str]]) -> tuple[list[Item], dict[str, int]]:
-    """Items usable for training, and counts of what was skipped and why."""
+def select(metadatas: list[tuple[Path, str]], speakers: set[str] | None = None) -> tuple[list[Item], dict[str, int]]:
+    """Items usable for training (of `speakers` only, when given), and counts of what was skipped and why."""
     held_out = {text_key(s) for s in eval_sentences()}
     items, skipped = [], {"eval_sentence": 0, "stage_note": 0, "unspeakable": 0}
     for metadata, corpus in metadatas:
         for path, speaker, raw, seconds in read_metadata(metadata, corpus):
+            if speakers is not None and speaker not in speakers:
+                continue
             if text_key(raw) in held_out:
                 skipped["eval_sentence"] += 1
             elif _STAGE_NOTE.search(raw):
@@ -108,9 +110,9 @@ def trimmed_mel(audio: np.ndarray) -> np.ndarray:
 
 
 def pack(metadatas: list[tuple[Path, str]], out: Path, budget_mb: float, max_frames: int,
-         keep_full: set[str], seed: int = 0) -> dict:
+         keep_full: set[str], seed: int = 0, speakers: set[str] | None = None) -> dict:
     """Writes `out` (.npz); returns a summary (also printed)."""
-    items, skipped = select(metadatas)
+    items, skipped = select(metadatas, speakers)
     fps = SYNTH_MEL["sampleRate"] / SYNTH_MEL["hopLength"]
     # Budget in raw uint8 mel bytes (80 per frame); trimming and compression only make it smaller.
     kept = water_fill(items, budget_mb * 1e6 / (SYNTH_MEL["nMels"] * fps), keep_full, seed)
@@ -136,8 +138,9 @@ def pack(metadatas: list[tuple[Path, str]], out: Path, budget_mb: float, max_fra
             print(f"  {n + 1}/{len(kept)} utterances")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    mel = np.concatenate(mels)
     np.savez_compressed(
-        out, mel=np.concatenate(mels), mel_offsets=np.cumsum([0] + [len(m) for m in mels]),
+        out, mel_lzma=pack_mel(mel), mel_shape=np.array(mel.shape), mel_offsets=np.cumsum([0] + [len(m) for m in mels]),
         ids=np.concatenate(ids), id_offsets=np.cumsum([0] + [len(i) for i in ids]),
         utt_speaker=np.array(utt_speaker, dtype=np.int32), speakers=np.array(speakers),
         texts=np.array(texts), corpus=np.array(corpora), mel_range=np.array([MEL_MIN, MEL_MAX], dtype=np.float32))
