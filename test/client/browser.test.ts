@@ -22,6 +22,7 @@ const FLAGS = [
 
 /** What the page exposes as window.clonecastToolbox.stats (src/client/static/app.js). */
 interface ToolboxStats {
+  output: 'opus' | 'pcm';
   captureFrames: number;
   levelPeak: number;
   framesReceived: number;
@@ -115,6 +116,7 @@ if (!existsSync(CHROMIUM)) {
       await until(`${STATS}.worklet && ${STATS}.worklet.played === ${STATS}.samplesToWorklet && ${STATS}.worklet.buffered === 0`);
       s = await stats();
       const first = s.utterances[0];
+      assert.is(s.output, 'opus', 'this chromium decodes Opus with WebCodecs');
       assert.is(first.outcome, 'completed');
       assert.ok(first.frames > 20, `${first.frames} frames`);
       assert.is(s.framesReceived, first.frames);
@@ -152,6 +154,36 @@ if (!existsSync(CHROMIUM)) {
 
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: `${ARTIFACTS}toolbox.png`, fullPage: true });
+      assert.equal(errors, [], 'no page errors');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('without WebCodecs: enrolls from a chosen file and plays PCM output through the worklet', async () => {
+    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+    const errors: string[] = [];
+    try {
+      const page: Page = await browser.newPage();
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.addInitScript(() => delete (window as { AudioDecoder?: unknown }).AudioDecoder);
+      const until = (fn: string) => page.waitForFunction(fn, undefined, { timeout: 60000, polling: 50 });
+      const STATS = '(window.clonecastToolbox.stats)';
+      await page.goto(`${base}/`);
+      await page.waitForSelector('#connection[data-state="connected"]', { timeout: 20000 });
+
+      await page.setInputFiles('#file', REFERENCE);
+      await until(`document.getElementById('message').textContent.startsWith('voice ready')`);
+      assert.ok(Number(await page.textContent('#windows')) >= 4, 'a 5 s file completes at least 4 windows');
+
+      await page.click('#speak');
+      await until(`${STATS}.utterances.length === 1`);
+      await until(`${STATS}.worklet && ${STATS}.worklet.played === ${STATS}.samplesToWorklet && ${STATS}.worklet.buffered === 0`);
+      const s = await page.evaluate(() => (window as unknown as { clonecastToolbox: { stats: ToolboxStats } }).clonecastToolbox.stats);
+      assert.is(s.output, 'pcm');
+      assert.is(s.utterances[0].outcome, 'completed');
+      assert.is(s.framesDecoded, s.utterances[0].frames);
+      assert.is(s.samplesToWorklet, s.utterances[0].frames * 960, 'PCM 48 kHz: 960 samples per frame');
       assert.equal(errors, [], 'no page errors');
     } finally {
       await browser.close();

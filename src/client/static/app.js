@@ -28,6 +28,7 @@ let output = null; // playout: { context, node, decoder }
 let current = null; // the utterance playing: { id, utterance, sentAt, firstAt, samples, cancelled, done }
 let nextId = 1;
 const useOpus = await opusDecodable();
+stats.output = useOpus ? 'opus' : 'pcm'; // what this page asks the server for
 
 // ---------------------------------------------------------------- connection
 
