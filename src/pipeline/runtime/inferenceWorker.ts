@@ -39,6 +39,7 @@ const { manifest, testHooks } = workerData as InferenceWorkerData;
 
 // A load failure throws here, before 'ready': the pool sees the worker exit and reports it.
 const host = await loadModelHost(manifest);
+host.warmUp(); // the worker is ready only when its first real request runs at full speed
 post({ kind: 'ready', vocoderEngine: host.vocoderEngine });
 
 port.on('message', (request: WorkerRequest | TestHookRequest | ShutdownRequest | VocodeBatchRequest) => {

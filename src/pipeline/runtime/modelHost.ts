@@ -3,7 +3,7 @@
  * inference worker and, without threads, by the in-process client. All calls are synchronous.
  */
 import type { ModelManifest, TensorShapes } from './modelManifest.js';
-import { createOnnxSession, type OnnxSession } from './onnxRuntime.js';
+import { createOnnxSession, type OnnxSession, type OnnxValueInfo } from './onnxRuntime.js';
 import { RuntimeError } from './errors.js';
 import type { ModelKey, Tensor, VocodeRequest, VocodeResult } from './tasks.js';
 
@@ -28,6 +28,11 @@ export interface ModelHost {
    * is retried alone, so one bad request fails only itself. Returns a result or an error per request.
    */
   vocodeBatch(requests: readonly VocodeRequest[]): (VocodeResult | Error)[];
+  /**
+   * Runs every model once on a small made-up input, so the first real request does not pay for
+   * ORT's and the vocoder's lazy initialisation. @throws Error naming the model that failed.
+   */
+  warmUp(): void;
   close(): void;
 }
 
@@ -78,10 +83,40 @@ export async function loadModelHost(manifest: ModelManifest): Promise<ModelHost>
         }
       });
     },
+    warmUp() {
+      for (const [key, session] of Object.entries(sessions)) {
+        try {
+          session.runSync(Object.fromEntries(session.inputs.map((input) => [input.name, warmUpTensor(input)])));
+        } catch (err) {
+          throw new Error(`warm-up of ${key} failed: ${(err as Error).message}`);
+        }
+      }
+      if ('engine' in vocoder) {
+        const nMels = manifest.features[manifest.synthesizer.features].nMels;
+        vocoder.vocode({ mel: new Float32Array(WARM_UP_FRAMES * nMels).fill(-5), frames: WARM_UP_FRAMES, final: true, state: null, seed: 0 });
+      }
+    },
     close() {
       for (const s of Object.values(sessions)) s.release();
     },
   };
+}
+
+/** Length of dynamic axes (after the batch axis) and mel frames in warm-up inputs. */
+const WARM_UP_FRAMES = 8;
+
+/** A small valid input: batch 1, dynamic axes WARM_UP_FRAMES long; floats 0, integers 1 (a real symbol id). */
+function warmUpTensor(input: OnnxValueInfo): Tensor {
+  const dims = input.shape.map((d, axis) => (typeof d === 'number' && d > 0 ? d : axis === 0 ? 1 : WARM_UP_FRAMES));
+  const size = dims.reduce((a, b) => a * b, 1);
+  switch (input.type) {
+    case 'int64':
+      return { type: 'int64', data: new BigInt64Array(size).fill(1n), dims };
+    case 'int32':
+      return { type: 'int32', data: new Int32Array(size).fill(1), dims };
+    default:
+      return { type: 'float32', data: new Float32Array(size), dims };
+  }
 }
 
 function checkNames(path: string, what: string, actual: readonly string[], expected: readonly string[]): void {
