@@ -41,7 +41,8 @@ def _pack(a: argparse.Namespace) -> None:
 def _train(a: argparse.Namespace) -> None:
     from .train import train
     train(Path(a.data), Path(a.out), a.device, a.minutes, a.steps, Path(a.pools) if a.pools else None,
-          a.batch_frames, a.max_batch, a.lr, a.warmup, a.checkpoint_minutes, a.seed, a.log_every)
+          a.batch_frames, a.max_batch, a.lr, a.warmup, a.checkpoint_minutes, a.seed, a.log_every,
+          init=Path(a.init) if a.init else None)
 
 
 def _export(a: argparse.Namespace) -> None:
@@ -112,6 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--log-every", type=int, default=50)
+    p.add_argument("--init", help="start from these weights (e.g. a fetched model.pt) when OUT has no last.pt")
     p.set_defaults(func=_train)
 
     p = sub.add_parser("export", help="checkpoint -> ONNX + manifest")

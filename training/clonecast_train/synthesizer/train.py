@@ -143,8 +143,10 @@ def train(data_path: Path, out: Path, device: str = "cpu", minutes: float | None
           pools_path: Path | None = None, batch_frames: int = 12000, max_batch: int = 64, lr: float = 1e-3,
           warmup: int = 300, checkpoint_minutes: float = 5.0, seed: int = 0, log_every: int = 50,
           embed_noise: float = 0.01, amp: bool | None = None, val_fraction: float = 0.02,
-          config: SynthConfig | None = None) -> Path:
-    """Train (or resume from `<out>/last.pt`) until `minutes` or `steps` (cumulative) run out."""
+          config: SynthConfig | None = None, init: Path | None = None) -> Path:
+    """Train (or resume from `<out>/last.pt`, else start from the weights of `init`, e.g. a slim
+    model.pt, with a fresh optimizer) until `minutes` or `steps` (cumulative) run out. Every run
+    warms the learning rate up again over `warmup` steps."""
     if minutes is None and steps is None:
         raise ValueError("give --minutes and/or --steps")
     torch.set_num_threads(min(2, os.cpu_count() or 1)) if device == "cpu" else None
@@ -160,12 +162,12 @@ def train(data_path: Path, out: Path, device: str = "cpu", minutes: float | None
     data = SynthData(data_path)
     val_utts, train_utts = validation_split(len(data), val_fraction)
 
-    if ckpt_path.exists():
-        ckpt = torch.load(ckpt_path, map_location="cpu")
+    if ckpt_path.exists() or init is not None:
+        ckpt = torch.load(ckpt_path if ckpt_path.exists() else init, map_location="cpu")
         model = Synthesizer(SynthConfig(**ckpt["config"]))
-        model.load_state_dict(ckpt["model"])
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ckpt["model"].items()})
         start_step, spent = int(ckpt["step"]), float(ckpt.get("seconds", 0.0))
-        print(f"resuming from {ckpt_path} at step {start_step}")
+        print(f"resuming from {ckpt_path if ckpt_path.exists() else init} at step {start_step}")
     else:
         ckpt, start_step, spent = None, 0, 0.0
         model = Synthesizer(config or SynthConfig())
@@ -204,7 +206,7 @@ def train(data_path: Path, out: Path, device: str = "cpu", minutes: float | None
                 done = True
                 break
             for g in opt.param_groups:
-                g["lr"] = lr * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+                g["lr"] = lr * min(1.0, (step - start_step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
             losses = step_losses(model, batcher(train_utts[batch], rng), amp)
             opt.zero_grad(set_to_none=True)
             losses["total"].backward()
