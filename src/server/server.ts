@@ -90,6 +90,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     metrics,
   });
   const store = createVoiceStore(options.dataDir ?? process.env.CLONECAST_DATA ?? join(process.cwd(), 'data', 'server'));
+  await store.sweepInterrupted(); // leftovers of saves a crash cut short are never voices
   const sessions = new Set<Session>();
   let closing = false;
   let closed: Promise<void> | null = null;

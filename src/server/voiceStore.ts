@@ -4,13 +4,15 @@
  * come from nanoid (21 chars of A-Za-z0-9_-): unguessable and safe as file names; any id that
  * does not match that alphabet is refused before the file system is touched.
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nanoid } from 'nanoid';
 import { protocolError } from './errors.js';
 
 export const VOICE_FILE_FORMAT = 'clonecast-voice/1';
 const VOICE_ID = /^[A-Za-z0-9_-]{21}$/;
+/** `<id>.json.<nanoid(8)>.tmp`, as written by writeAtomic. */
+const TEMP_FILE = /^[A-Za-z0-9_-]{21}\.json\.[A-Za-z0-9_-]{8}\.tmp$/;
 
 /** A stored voice: the speaker embedding plus how it was made. */
 export interface StoredVoice {
@@ -34,6 +36,11 @@ export interface VoiceStore {
    * @throws ProtocolError `unknown_voice` (bad id or no such voice), `voice_incompatible`.
    */
   load(id: string, expect: { readonly embeddingDim: number; readonly encoder: string | null }): Promise<StoredVoice>;
+  /**
+   * Deletes temp files of saves that a crash (kill -9, power loss) interrupted; returns how many.
+   * Called once at server start: one server owns a data directory.
+   */
+  sweepInterrupted(): Promise<number>;
 }
 
 /** A store rooted at `<dataDir>/voices` (created on first save). */
@@ -77,6 +84,19 @@ export function createVoiceStore(dataDir: string): VoiceStore {
         throw protocolError('voice_incompatible', `voice ${id} was made by another speaker encoder`);
       }
       return voice;
+    },
+
+    async sweepInterrupted() {
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+        throw err;
+      }
+      const temps = names.filter((name) => TEMP_FILE.test(name));
+      await Promise.all(temps.map((name) => rm(join(dir, name), { force: true })));
+      return temps.length;
     },
   };
 }
