@@ -9,9 +9,6 @@ import { CloneCastError } from '../errors.js';
 import type { Speech } from '../speech.js';
 import { opusPacketStream, type OpusUtterance } from './opusPacketStream.js';
 
-/** The session output Discord plays as is: pass as `CloneCastClient.connect(url, { output: DISCORD_OUTPUT })`. */
-export const DISCORD_OUTPUT = { format: 'opus', sampleRate: 48000, channels: 2 } as const;
-
 export interface UtteranceResourceOptions<T> {
   /** Attached to the resource (`resource.metadata`), e.g. the text or the requesting user. */
   readonly metadata?: T;
@@ -36,7 +33,7 @@ export function utteranceResource<T = null>(utterance: OpusUtterance, options: U
 /**
  * Speaks `text` on a started session and returns the Speech (for `done`: ttfa, rtf) with its resource.
  * @throws CloneCastError `not_started` before the session has a voice; `bad_format` when the session
- *   output is not DISCORD_OUTPUT (Discord wants 48 kHz stereo Opus).
+ *   output is not DISCORD_OUTPUT (opusPacketStream.ts; Discord wants 48 kHz stereo Opus).
  */
 export function speakResource<T = null>(
   client: CloneCastClient,

@@ -1,3 +1,3 @@
 /** Discord integration: clonecast utterances as `@discordjs/voice` AudioResources (optional peer dependency). */
-export { DISCORD_OUTPUT, speakResource, utteranceResource, type UtteranceResourceOptions } from './audioResource.js';
-export { opusPacketStream, type OpusPacketStreamOptions, type OpusUtterance } from './opusPacketStream.js';
+export { speakResource, utteranceResource, type UtteranceResourceOptions } from './audioResource.js';
+export { DISCORD_OUTPUT, opusPacketStream, type OpusPacketStreamOptions, type OpusUtterance } from './opusPacketStream.js';

@@ -7,6 +7,9 @@ import { Readable } from 'node:stream';
 import type { AudioFrame } from '../../server/protocol.js';
 import { CloneCastError } from '../errors.js';
 
+/** The session output Discord plays as is: pass as `CloneCastClient.connect(url, { output: DISCORD_OUTPUT })`. */
+export const DISCORD_OUTPUT = { format: 'opus', sampleRate: 48000, channels: 2 } as const;
+
 /** What the stream reads: a Speech from the SDK, or any iterable of opus audio frames. */
 export interface OpusUtterance extends AsyncIterable<AudioFrame> {
   /** Called when the stream is destroyed before the utterance ended (e.g. the player stopped). */
