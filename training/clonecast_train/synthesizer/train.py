@@ -149,7 +149,8 @@ def train(data_path: Path, out: Path, device: str = "cpu", minutes: float | None
     warms the learning rate up again over `warmup` steps."""
     if minutes is None and steps is None:
         raise ValueError("give --minutes and/or --steps")
-    torch.set_num_threads(min(2, os.cpu_count() or 1)) if device == "cpu" else None
+    if device == "cpu":
+        torch.set_num_threads(min(2, os.cpu_count() or 1))
     amp = (device == "cuda") if amp is None else amp
     if device == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
@@ -225,11 +226,12 @@ def train(data_path: Path, out: Path, device: str = "cpu", minutes: float | None
             if time.time() - last_ckpt > checkpoint_minutes * 60:
                 save(step, spent + time.time() - t0)
                 last_ckpt = time.time()
-    from .calibrate import duration_scale  # here: calibrate imports this module
+    extra = {"seconds": spent + time.time() - t0, "data": str(data_path), "trainSpeakers": data.speakers}
+    save_slim(out / "model.pt", model, step, extra)  # saved before calibrating, in case that fails
+    from .calibrate import duration_scale  # imported here: calibrate imports this module
     cal = duration_scale(model, data_path, pools_path)
     print(f"duration scale (actual / predicted frames on validation): {cal['scale']}")
-    extra = {"seconds": spent + time.time() - t0, "data": str(data_path), "trainSpeakers": data.speakers,
-             "durationScale": cal["scale"]}
+    extra["durationScale"] = cal["scale"]
     save_checkpoint(ckpt_path, model, opt, step, extra)
     save_slim(out / "model.pt", model, step, extra)
     model.train()
