@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'duplicate_id',
   'unknown_utterance',
   'busy',
+  'inference_failed',
   'shutting_down',
   'rate_limited',
   'internal',
@@ -96,6 +97,9 @@ export function toProtocolError(err: unknown, id?: string): ProtocolError {
 const KNOWN_FOREIGN_CODES: Readonly<Record<string, ErrorCode>> = {
   busy: 'busy',
   BUSY: 'busy',
+  worker_crashed: 'inference_failed',
+  inference_failed: 'inference_failed',
+  vocoder_unavailable: 'inference_failed',
   no_speakable_text: 'no_speakable_text',
   empty_text: 'no_speakable_text',
   EMPTY_TEXT: 'no_speakable_text',
