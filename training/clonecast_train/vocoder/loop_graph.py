@@ -40,31 +40,25 @@ def build_loop_model(w: dict[str, np.ndarray], h1: int, h2: int, classes: int) -
         const("Wo2", w["fc2_w"].astype(np.float32)),
         const("bo2", w["fc2_b"].astype(np.float32)),
         const("half", np.array(0.5, dtype=np.float32)),
-        const("zero_f", np.array(0.0, dtype=np.float32)),
         const("idx0", np.array([0], dtype=np.int64)),
         const("last_class", np.array(classes - 1, dtype=np.int64)),
-        const("s_c1", np.array([0], dtype=np.int64)), const("e_c1", np.array([2 * h1], dtype=np.int64)),
-        const("s_c2", np.array([2 * h1], dtype=np.int64)), const("e_c2", np.array([D], dtype=np.int64)),
-        const("s_z1", np.array([0], dtype=np.int64)), const("e_z1", np.array([h1], dtype=np.int64)),
-        const("s_k1", np.array([h1], dtype=np.int64)), const("e_k1", np.array([2 * h1], dtype=np.int64)),
-        const("s_r2", np.array([0], dtype=np.int64)), const("e_r2", np.array([h2], dtype=np.int64)),
-        const("s_z2", np.array([h2], dtype=np.int64)), const("e_z2", np.array([2 * h2], dtype=np.int64)),
-        const("s_n2", np.array([2 * h2], dtype=np.int64)), const("e_n2", np.array([3 * h2], dtype=np.int64)),
+        const("split_c", np.array([2 * h1, 3 * h2], dtype=np.int64)),
+        const("split_h1", np.array([h1, h1], dtype=np.int64)),
+        const("split_h2", np.array([h2, h2, h2], dtype=np.int64)),
         const("ax1", np.array([1], dtype=np.int64)),
         const("true", np.array(True)),
     ]
 
-    def minGru(prefix: str, x: str, h: str, s_z: str, e_z: str, s_k: str, e_k: str) -> list:
+    def minGru(prefix: str, x: str, h: str, halves: str) -> list:
         # h' = h + z * (g(k) - h), z = sigmoid(z_pre), g(k) = k + 0.5 if k >= 0 else sigmoid(k)
+        # = max(k + 0.5, sigmoid(k)) (the two meet at k = 0 and cross nowhere else): one node less.
         p = prefix
         return [
-            helper.make_node("Slice", [x, s_z, e_z, "ax1"], [p + "zp"]),
-            helper.make_node("Slice", [x, s_k, e_k, "ax1"], [p + "k"]),
+            helper.make_node("Split", [x, halves], [p + "zp", p + "k"], axis=1),
             helper.make_node("Sigmoid", [p + "zp"], [p + "z"]),
-            helper.make_node("GreaterOrEqual", [p + "k", "zero_f"], [p + "pos"]),
             helper.make_node("Add", [p + "k", "half"], [p + "lin"]),
             helper.make_node("Sigmoid", [p + "k"], [p + "sig"]),
-            helper.make_node("Where", [p + "pos", p + "lin", p + "sig"], [p + "g"]),
+            helper.make_node("Max", [p + "lin", p + "sig"], [p + "g"]),
             helper.make_node("Sub", [p + "g", h], [p + "d"]),
             helper.make_node("Mul", [p + "z", p + "d"], [p + "zd"]),
             helper.make_node("Add", [h, p + "zd"], [p + "h"]),
@@ -73,17 +67,15 @@ def build_loop_model(w: dict[str, np.ndarray], h1: int, h2: int, classes: int) -
     body_nodes = [
         helper.make_node("Gather", ["cond", "i"], ["c"], axis=0),
         helper.make_node("Gather", ["uniform", "i"], ["u"], axis=0),
-        helper.make_node("Slice", ["c", "s_c1", "e_c1", "ax1"], ["c1"]),
-        helper.make_node("Slice", ["c", "s_c2", "e_c2", "ax1"], ["c2"]),
+        helper.make_node("Split", ["c", "split_c"], ["c1", "c2"], axis=1),
         helper.make_node("Gather", ["E", "prev_in"], ["e"], axis=0),
         helper.make_node("Add", ["c1", "e"], ["x1"]),
-        *minGru("l1_", "x1", "h1_in", "s_z1", "e_z1", "s_k1", "e_k1"),
+        *minGru("l1_", "x1", "h1_in", "split_h1"),
         helper.make_node("MatMul", ["l1_h", "Wi"], ["gi_mm"]),
         helper.make_node("Add", ["c2", "gi_mm"], ["gi"]),
         helper.make_node("MatMul", ["h2_in", "Wh"], ["gh_mm"]),
         helper.make_node("Add", ["gh_mm", "bh"], ["gh"]),
-        *[helper.make_node("Slice", [src, f"s_{g}2", f"e_{g}2", "ax1"], [f"{src}_{g}"])
-          for src in ("gi", "gh") for g in ("r", "z", "n")],
+        *[helper.make_node("Split", [src, "split_h2"], [f"{src}_r", f"{src}_z", f"{src}_n"], axis=1) for src in ("gi", "gh")],
         helper.make_node("Add", ["gi_r", "gh_r"], ["r_pre"]),
         helper.make_node("Sigmoid", ["r_pre"], ["r"]),
         helper.make_node("Add", ["gi_z", "gh_z"], ["z2_pre"]),
