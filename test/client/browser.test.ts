@@ -29,7 +29,7 @@ interface ToolboxStats {
   framesDecoded: number;
   framesDropped: number;
   samplesToWorklet: number;
-  worklet: { received: number; played: number; dropped: number; underruns: number; flushed: number; buffered: number } | null;
+  worklet: { received: number; played: number; dropped: number; underruns: number; flushed: number; buffered: number; jitterMs: number } | null;
   workletReports: number;
   utterances: { id: string; outcome: string; frames: number; firstFrameMs: number | null; ttfaMs: number; rtf: number }[];
 }
@@ -116,6 +116,7 @@ if (!existsSync(CHROMIUM)) {
       await until(`${STATS}.worklet && ${STATS}.worklet.played === ${STATS}.samplesToWorklet && ${STATS}.worklet.buffered === 0`);
       s = await stats();
       const first = s.utterances[0];
+      console.log('toolbox first utterance', JSON.stringify({ ...first, worklet: s.worklet }));
       assert.is(s.output, 'opus', 'this chromium decodes Opus with WebCodecs');
       assert.is(first.outcome, 'completed');
       assert.ok(first.frames > 20, `${first.frames} frames`);

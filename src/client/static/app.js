@@ -236,7 +236,7 @@ async function ensureOutput() {
   node.port.onmessage = ({ data }) => {
     stats.worklet = data;
     stats.workletReports++;
-    $('playout').textContent = `playout: ${(data.played / OUTPUT_RATE).toFixed(2)} s played, ${(data.buffered / OUTPUT_RATE).toFixed(2)} s buffered, ${data.underruns} underruns`;
+    $('playout').textContent = `playout: ${(data.played / OUTPUT_RATE).toFixed(2)} s played, ${(data.buffered / OUTPUT_RATE).toFixed(2)} s buffered, ${data.underruns} underruns, jitter buffer ${data.jitterMs.toFixed(0)} ms`;
   };
   const decoder = useOpus
     ? new AudioDecoder({ output: onDecoded, error: (e) => say(`decoder error: ${e.message}`) })

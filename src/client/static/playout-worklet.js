@@ -1,7 +1,8 @@
 // Playout on the audio thread: a ring buffer of mono samples fed from the main thread, with a small
 // jitter buffer (playback starts, or restarts after running dry, once `jitterSamples` are queued, or
-// at once when the utterance's end has arrived). Reports counters so the page (and tests) can see
-// how many samples actually reached the output.
+// at once when the utterance's end has arrived). Each underrun mid-utterance grows the jitter buffer
+// by 20 ms, up to 200 ms: a loaded machine or network gets a deeper cushion, a quiet one keeps low
+// latency. Reports counters so the page (and tests) can see how many samples reached the output.
 class PlayoutProcessor extends AudioWorkletProcessor {
   constructor(options) {
     super();
@@ -54,7 +55,10 @@ class PlayoutProcessor extends AudioWorkletProcessor {
       this.size -= written;
       this.counters.played += written;
       if (this.size === 0) {
-        if (!this.ending) this.counters.underruns++;
+        if (!this.ending) {
+          this.counters.underruns++;
+          this.jitterSamples = Math.min(0.2 * sampleRate, this.jitterSamples + 0.02 * sampleRate);
+        }
         this.playing = false;
         this.ending = false;
       }
@@ -66,7 +70,7 @@ class PlayoutProcessor extends AudioWorkletProcessor {
   }
 
   report() {
-    this.port.postMessage({ ...this.counters, buffered: this.size });
+    this.port.postMessage({ ...this.counters, buffered: this.size, jitterMs: (1000 * this.jitterSamples) / sampleRate });
   }
 }
 
