@@ -20,6 +20,10 @@ export interface Limits {
   readonly slowReaderTimeoutMs: number;
   /** Concurrent sessions per server; more upgrades get HTTP 503. */
   readonly maxSessions: number;
+  /** Concurrent connections per client IP address; more upgrades get HTTP 429. */
+  readonly maxConnectionsPerIp: number;
+  /** Client messages (text + binary) per second per IP address, burst twice that; more are dropped (`rate_limited`). */
+  readonly maxMessagesPerSecond: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -31,6 +35,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxBufferedBytes: 256 * 1024,
   slowReaderTimeoutMs: 10_000,
   maxSessions: 64,
+  maxConnectionsPerIp: 32,
+  maxMessagesPerSecond: 1000,
 };
 
 /** Fills defaults and rejects nonsense (a server misconfiguration fails at start, loudly). */

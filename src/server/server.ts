@@ -6,17 +6,25 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
+import { AccessControl, ConnectionCounter, selectProtocol } from './admission.js';
 import { CloseCode } from './errors.js';
 import { createHttpHandler } from './http.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createPipelineEngine } from './pipelineEngine.js';
 import { STREAM_PATH } from './protocol.js';
+import { MessageRateLimiter } from './rateLimit.js';
 import { Session } from './session.js';
 import type { SpeechEngine } from './speechEngine.js';
 import { createVoiceStore } from './voiceStore.js';
 
 const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/** A comma-separated environment variable as a list, or undefined when unset or empty. */
+function envList(name: string): string[] | undefined {
+  const items = (process.env[name] ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return items.length > 0 ? items : undefined;
+}
 /** How often a draining shutdown checks whether in-flight utterances have finished, ms. */
 const SHUTDOWN_POLL_MS = 50;
 
@@ -42,6 +50,17 @@ export interface ServerOptions {
    * Default 10000; 0 closes at once.
    */
   readonly shutdownGraceMs?: number;
+  /**
+   * Shared tokens; when set, an upgrade must present one (`Authorization: Bearer <token>` or a
+   * `clonecast.token.<token>` subprotocol entry) or gets HTTP 401. Default: env
+   * CLONECAST_AUTH_TOKENS (comma-separated), else none (no authentication).
+   */
+  readonly authTokens?: readonly string[];
+  /**
+   * Browser origins allowed to connect (exact `Origin` values); others get HTTP 403. Requests without
+   * an Origin header are not affected. Default: env CLONECAST_ALLOWED_ORIGINS (comma-separated), else any.
+   */
+  readonly allowedOrigins?: readonly string[];
   /** Where unexpected faults are logged. Default console.error. */
   readonly log?: (message: string, err: unknown) => void;
 }
@@ -82,6 +101,12 @@ export interface ServerStats {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const limits = resolveLimits(options.limits);
   const metrics = createServerMetrics();
+  const access = new AccessControl({
+    authTokens: options.authTokens ?? envList('CLONECAST_AUTH_TOKENS'),
+    allowedOrigins: options.allowedOrigins ?? envList('CLONECAST_ALLOWED_ORIGINS'),
+  });
+  const connectionsPerIp = new ConnectionCounter(limits.maxConnectionsPerIp);
+  const messageRate = new MessageRateLimiter(limits.maxMessagesPerSecond);
   const engine: SpeechEngine = createPipelineEngine({
     modelsDir: options.modelsDir,
     vocoder: options.vocoder ?? vocoderFromEnv(),
@@ -107,16 +132,32 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       readiness: () => (closing ? 'closing' : failed ? 'failed' : engine.isReady() ? 'ready' : 'starting'),
     }),
   );
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, handleProtocols: selectProtocol });
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy()); // a peer reset mid-handshake must not crash the process
     const path = (req.url ?? '').split('?')[0];
-    const refuse = path !== STREAM_PATH ? '404 Not Found' : closing || sessions.size >= limits.maxSessions ? '503 Service Unavailable' : null;
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    const refuse =
+      path !== STREAM_PATH
+        ? '404 Not Found'
+        : closing || sessions.size >= limits.maxSessions
+          ? '503 Service Unavailable'
+          : access.check(req) ?? (connectionsPerIp.tryAcquire(ip) ? null : '429 Too Many Requests');
     if (refuse !== null) {
-      socket.end(`HTTP/1.1 ${refuse}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      const challenge = refuse.startsWith('401') ? 'WWW-Authenticate: Bearer\r\n' : '';
+      socket.end(`HTTP/1.1 ${refuse}\r\n${challenge}Connection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
+    messageRate.join(ip);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      connectionsPerIp.release(ip);
+      messageRate.leave(ip);
+    };
+    socket.once('close', release); // a handshake that fails never makes a session
     wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new Session(ws, {
         engine,
@@ -124,7 +165,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         limits,
         metrics,
         log: options.log,
-        onClosed: (s) => sessions.delete(s),
+        admitMessage: () => messageRate.take(ip),
+        onClosed: (s) => {
+          sessions.delete(s);
+          release();
+        },
       });
       sessions.add(session);
     });

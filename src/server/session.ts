@@ -59,10 +59,14 @@ export interface SessionDeps {
   readonly onClosed: (session: Session) => void;
   /** Where unexpected faults are reported (default console.error). */
   readonly log?: (message: string, err: unknown) => void;
+  /** Per-IP message rate limit: false drops the message (`rate_limited`). Default: always true. */
+  readonly admitMessage?: () => boolean;
 }
 
 /** Inbox bounds before the socket is paused. */
 const INBOX_MAX_MESSAGES = 32;
+/** At most one `rate_limited` error per this many ms per session: dropping must not amplify a flood. */
+const RATE_LIMITED_REPORT_MS = 1000;
 
 export class Session {
   readonly id = nanoid(12);
@@ -77,6 +81,7 @@ export class Session {
   private idleTimer: NodeJS.Timeout | null = null;
   /** Set when the server drains for shutdown: no new utterances, queued ones still play. */
   private draining = false;
+  private lastRateLimitReport = -Infinity;
 
   constructor(
     private readonly ws: WebSocket,
@@ -131,6 +136,14 @@ export class Session {
 
   private receive(data: Buffer, isBinary: boolean): void {
     if (this.current.status === 'closed') return;
+    if (this.deps.admitMessage !== undefined && !this.deps.admitMessage()) {
+      const now = performance.now();
+      if (now - this.lastRateLimitReport >= RATE_LIMITED_REPORT_MS) {
+        this.lastRateLimitReport = now;
+        this.report(protocolError('rate_limited', `more than ${this.deps.limits.maxMessagesPerSecond} messages per second from this address: dropped`));
+      }
+      return;
+    }
     this.armIdleTimer();
     this.inboxMessages += 1;
     this.inboxBytes += data.length;
