@@ -73,12 +73,14 @@ def main() -> None:
     ap.add_argument("--models", type=Path, default=Path("../models"))
     ap.add_argument("--engines", default="native,griffin-lim")
     ap.add_argument("--out", type=Path, default=Path("../runs/vocoder_eval"))
+    ap.add_argument("--limit", type=int, default=0, help="only the first N held-out utterances (quick checks)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     rows = {r["path"]: r for r in read_metadata(args.data)}
     engines = args.engines.split(",")
     results = []
-    for path in sorted(choose_heldout(list(rows.values()))):
+    heldout = sorted(choose_heldout(list(rows.values())))
+    for path in heldout[:args.limit] if args.limit else heldout:
         row = rows[path]
         audio, sr = sf.read(args.data / path, dtype="float64")
         stem = path.replace("/", "_").removesuffix(".flac")
