@@ -13,7 +13,7 @@ from pathlib import Path
 
 FORTUNE_DIR = Path("/usr/share/games/fortunes")
 EVAL_SENTENCES_FILE = Path(__file__).resolve().parents[1] / "eval_sentences.txt"
-SHARED_DATA = Path("/work/shared/data")
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"  # ../shared/data beside the repo
 # Fortune files that are mostly pictures, code, dictionary entries or non-prose.
 SKIP_FORTUNE_FILES = {"art", "ascii-art", "definitions", "linuxcookie", "perl", "debian", "computers", "linux"}
 MIN_WORDS, MAX_WORDS = 3, 20

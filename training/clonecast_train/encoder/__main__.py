@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="cmd", required=True)
 
     p = sub.add_parser("pack", help="audio corpora -> packed uint8 encoderMel npz files")
-    p.add_argument("--data-root", default="/work/shared/data")
+    p.add_argument("--data-root", default=str(REPO.parent / "shared" / "data"))
     p.add_argument("--synthetic", default=str(REPO / "data" / "synthetic"))
     p.add_argument("--no-synthetic", action="store_true")
     p.add_argument("--extra", action="append", default=[], metavar="KIND:DIR",

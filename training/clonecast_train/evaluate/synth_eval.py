@@ -31,7 +31,7 @@ from ..synthesizer.pack import read_metadata
 from .griffin_lim import griffin_lim
 from .wer import corpus_wer, recognize, word_error_rate
 
-SHARED = Path("/work/shared/data")
+SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data"  # ../shared/data beside the repo
 REPO = Path(__file__).resolve().parents[3]
 METADATA = [SHARED / "asterisk_en" / "metadata.csv", REPO / "data" / "synthetic" / "metadata.csv"]
 

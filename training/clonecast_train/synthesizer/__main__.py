@@ -15,7 +15,7 @@ import torch
 
 REPO = Path(__file__).resolve().parents[3]
 DEVICE_DATA = REPO / ".device-data"
-SHARED_DATA = Path("/work/shared/data")
+SHARED_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"  # ../shared/data beside the repo
 
 
 def random_model(seed: int):
