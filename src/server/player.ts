@@ -1,7 +1,8 @@
 /**
  * Plays one utterance: sentences -> pipeline audio -> 20 ms frames -> socket, with backpressure,
- * cancellation checked before every frame, and the figures of its `done` event. One frame is held
- * back so the utterance's last frame can carry the last-frame flag.
+ * cancellation checked before every frame, and the figures of its `done` event. Frames leave as
+ * soon as they are encoded; the encoder's final flush always yields a frame, which carries the
+ * last-frame flag (so no frame waits for the next vocoder chunk).
  */
 import { waitForDrain, type BufferedSocket } from './backpressure.js';
 import { CloseCode, protocolError, toProtocolError, type ProtocolError } from './errors.js';
@@ -47,15 +48,14 @@ export async function playUtterance(ctx: PlayerContext, utterance: Utterance): P
   let firstFrameAt: number | null = null;
   let spokeAnything = false;
   let sentenceIndex = 0;
-  let held: Uint8Array | null = null;
 
   /** Set when the socket went away or was dropped as a slow reader: nothing more is sent. */
   let socketGone = false;
 
-  /** Sends the held frame (if any) and holds `next`; false when playback must stop. */
-  const sendHeldAndHold = async (next: Uint8Array | null, last: boolean): Promise<boolean> => {
+  /** Sends one frame (after backpressure allows); false when playback must stop. */
+  const sendFrame = async (packet: Uint8Array, last: boolean): Promise<boolean> => {
     if (socketGone || signal.aborted) return false;
-    if (held !== null) {
+    {
       const drain = await waitForDrain(ctx.socket, ctx.maxBufferedBytes, ctx.slowReaderTimeoutMs, signal);
       if (drain === 'timeout') {
         ctx.metrics.countError(`close_${CloseCode.slowReader}`);
@@ -64,13 +64,12 @@ export async function playUtterance(ctx: PlayerContext, utterance: Utterance): P
       if (drain === 'timeout' || drain === 'closed') socketGone = true;
       if (drain !== 'drained' || signal.aborted) return false;
       ctx.sendBinary(
-        encodeAudioFrame({ utterance: utterance.index, sequence: frames, last, format: ctx.output.format, payload: held }),
+        encodeAudioFrame({ utterance: utterance.index, sequence: frames, last, format: ctx.output.format, payload: packet }),
       );
       frames += 1;
       ctx.metrics.countFrame(ctx.output.format);
       firstFrameAt ??= performance.now();
     }
-    held = next;
     return true;
   };
 
@@ -107,7 +106,7 @@ export async function playUtterance(ctx: PlayerContext, utterance: Utterance): P
           break play;
         }
         for (const packet of encode(() => encoder.push(step.value))) {
-          if (!(await sendHeldAndHold(packet, false))) {
+          if (!(await sendFrame(packet, false))) {
             await audio.return?.();
             break play;
           }
@@ -117,12 +116,10 @@ export async function playUtterance(ctx: PlayerContext, utterance: Utterance): P
     if (!signal.aborted && !socketGone && !spokeAnything) {
       error = protocolError('no_speakable_text', 'the text has nothing the synthesizer can say', utterance.id);
     } else if (!signal.aborted && !socketGone) {
-      let ok = true;
-      for (const packet of encode(() => encoder.flush())) {
-        ok = await sendHeldAndHold(packet, false);
-        if (!ok) break;
+      const tail = encode(() => encoder.flush({ atLeastOneFrame: true }));
+      for (let i = 0; i < tail.length; i++) {
+        if (!(await sendFrame(tail[i], i === tail.length - 1))) break; // the flush's last frame is the utterance's last
       }
-      if (ok) await sendHeldAndHold(null, true); // the held frame is the utterance's last
     }
   } catch (err) {
     if (!signal.aborted) error = toProtocolError(err, utterance.id); // a cancelled task's rejection is not a failure

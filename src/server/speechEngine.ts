@@ -35,8 +35,8 @@ export interface SentenceSplitter {
 /** Encodes 16 kHz float samples into 20 ms output frames (Opus packets or PCM bytes). */
 export interface FrameEncoder {
   push(samples16k: Float32Array): Uint8Array[];
-  /** The last, zero-padded frame(s). */
-  flush(): Uint8Array[];
+  /** The last, zero-padded frame(s); with `atLeastOneFrame`, never none (a silent frame if needed). */
+  flush(options?: { readonly atLeastOneFrame?: boolean }): Uint8Array[];
 }
 
 /** Seconds an utterance spent in pipeline stages; `synthesize` adds to it as audio is produced. */

@@ -20,8 +20,10 @@ export interface AudioEncoder {
    * Ends the utterance: drains the resampler and returns the remaining frames, the last one
    * zero-padded to 20 ms (none if nothing is pending). The encoder is then ready for the next
    * utterance (Opus keeps its encoder state, so consecutive utterances join smoothly).
+   * With `atLeastOneFrame`, an encoder with nothing pending emits one frame of silence, so a
+   * streaming sender always has a final frame to flag as the last without holding frames back.
    */
-  flush(): Uint8Array[];
+  flush(options?: { readonly atLeastOneFrame?: boolean }): Uint8Array[];
 }
 
 /**
@@ -51,9 +53,9 @@ class FramedEncoder implements AudioEncoder {
     return this.frameUp(this.resampler.push(samples16k));
   }
 
-  flush(): Uint8Array[] {
+  flush(options?: { readonly atLeastOneFrame?: boolean }): Uint8Array[] {
     const frames = this.frameUp(this.resampler.flush());
-    if (this.filled > 0) {
+    if (this.filled > 0 || (frames.length === 0 && options?.atLeastOneFrame === true)) {
       this.frame.fill(0, this.filled * this.config.channels);
       frames.push(this.emit());
     }

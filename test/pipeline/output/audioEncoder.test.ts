@@ -79,6 +79,19 @@ test('flush with nothing pending returns no frames; an encoder serves consecutiv
   assert.equal(Array.from(a[0]), Array.from(b[0]));
 });
 
+test('flush with atLeastOneFrame yields exactly one silent frame when nothing is pending, and pads otherwise', () => {
+  const encoder = createAudioEncoder({ format: 'opus', sampleRate: 48000, channels: 2 });
+  const decoder = new OpusPacketDecoder(2);
+  const silent = encoder.flush({ atLeastOneFrame: true });
+  assert.is(silent.length, 1);
+  const pcm = decoder.decode(silent[0]);
+  assert.is(pcm.length, 960 * 2);
+  assert.ok(pcm.every((v) => Math.abs(v) < 64), 'the frame is silence');
+  const pending = encoder.push(new Float32Array(100).fill(0.5)); // 100 samples at 16 kHz: less than a frame
+  assert.is(pending.length, 0);
+  assert.is(encoder.flush({ atLeastOneFrame: true }).length, 1, 'a pending partial frame is the one frame; no extra silence');
+});
+
 test('the Opus frame encoder rejects a wrong frame size with an Error before libopus sees it', () => {
   const encoder = new OpusFrameEncoder(2);
   for (const size of [0, 959 * 2, 960, 961 * 2, 480 * 2]) {
