@@ -82,18 +82,14 @@ export async function createVocoder(modelsDir: string, manifest: VocoderManifest
   }
   const pick = (req: VocodeRequest): NeuralVocoder | GriffinLimVocoder =>
     req.engine === 'griffin-lim' || !neural ? griffinLim : neural;
-  const checkOpen = (req: VocodeRequest, nMels: number) => {
-    validateRequest(req, nMels);
-    if (req.state && isFinished(req.state)) throw new VocoderError('vocoder_bad_state', 'vocoder state rejected: the stream already had its final chunk');
-  };
   return {
     engine: (neural?.engine ?? 'griffin-lim') as VocoderEngine,
     vocode(req) {
-      checkOpen(req, spec.nMels);
+      validateRequest(req, spec.nMels);
       return pick(req).vocode(req);
     },
     vocodeBatch(reqs) {
-      reqs.forEach((r) => checkOpen(r, spec.nMels));
+      reqs.forEach((r) => validateRequest(r, spec.nMels));
       const results: VocodeResult[] = new Array(reqs.length);
       const batch = reqs.map((r, i) => [r, i] as const).filter(([r]) => pick(r) === neural);
       if (neural && batch.length) neural.vocodeBatch(batch.map(([r]) => r)).forEach((res, j) => (results[batch[j][1]] = res));
@@ -104,9 +100,4 @@ export async function createVocoder(modelsDir: string, manifest: VocoderManifest
     },
     release,
   };
-}
-
-/** The finished flag of a state's header (the full check happens in the engine). */
-function isFinished(state: Uint8Array): boolean {
-  return state.byteLength >= 24 && new DataView(state.buffer, state.byteOffset, state.byteLength).getUint32(20, true) === 1;
 }

@@ -88,11 +88,12 @@ export function decodeState(
   if (!vector.every(Number.isFinite) || !tail.every(Number.isFinite) || !highpass.every(Number.isFinite) || !Number.isFinite(v.getFloat64(24, true))) {
     throw bad('non-finite values');
   }
+  if (v.getUint32(20, true) === 1) throw bad('the stream already had its final chunk');
   return {
     kind, model,
     rng: v.getUint32(12, true),
     prev: v.getInt32(16, true),
-    finished: v.getUint32(20, true) === 1,
+    finished: false,
     yPrev: v.getFloat64(24, true),
     highpass,
     framesSeen: v.getUint32(32, true),
