@@ -20,6 +20,15 @@ import { createVoiceStore } from './voiceStore.js';
 
 const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
+/** A positive number from the environment, or undefined when unset. @throws RangeError when not positive. */
+function envPositive(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number, got ${raw}`);
+  return value;
+}
+
 /** A comma-separated environment variable as a list, or undefined when unset or empty. */
 function envList(name: string): string[] | undefined {
   const items = (process.env[name] ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -43,7 +52,7 @@ export interface ServerOptions {
   readonly limits?: Partial<Limits>;
   /** Inference worker threads. Default: the pipeline's default (one per core). */
   readonly workers?: number;
-  /** Longest wait for an inference worker before a request fails with `busy`, ms. */
+  /** Longest wait for an inference worker before a request fails with `busy`, ms. Default: env CLONECAST_MAX_QUEUE_WAIT_MS, else the pool's (2000). */
   readonly maxQueueWaitMs?: number;
   /**
    * On `close()`, how long in-flight utterances may keep playing before sockets close with 1001, ms.
@@ -111,7 +120,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     modelsDir: options.modelsDir,
     vocoder: options.vocoder ?? vocoderFromEnv(),
     workers: options.workers,
-    maxQueueWaitMs: options.maxQueueWaitMs,
+    maxQueueWaitMs: options.maxQueueWaitMs ?? envPositive('CLONECAST_MAX_QUEUE_WAIT_MS'),
     metrics,
   });
   const store = createVoiceStore(options.dataDir ?? process.env.CLONECAST_DATA ?? join(process.cwd(), 'data', 'server'));
