@@ -46,7 +46,10 @@ export interface Vocoder {
 }
 
 export interface CreateVocoderOptions {
-  /** Force an engine (benchmarks, tests); default: native if built, else onnx-loop, else griffin-lim. */
+  /**
+   * Force an engine (benchmarks, tests, operators via CLONECAST_VOCODER=native|onnx-loop|griffin-lim);
+   * default: native if built, else onnx-loop, else griffin-lim.
+   */
   readonly engine?: VocoderEngine;
   readonly griffinLim?: GriffinLimOptions;
 }
@@ -63,7 +66,7 @@ export async function createVocoder(modelsDir: string, manifest: VocoderManifest
   const griffinLim = new GriffinLimVocoder(spec, options.griffinLim);
   let neural: NeuralVocoder | null = null;
   let release = () => {};
-  const wanted = options.engine;
+  const wanted = options.engine ?? engineFromEnv();
   if (manifest.vocoder && wanted !== 'griffin-lim') {
     const model = loadVocoderModel(manifest.vocoder, modelsDir);
     if (model.dims.hop !== spec.hopLength || model.dims.nMels !== spec.nMels) {
@@ -100,4 +103,15 @@ export async function createVocoder(modelsDir: string, manifest: VocoderManifest
     },
     release,
   };
+}
+
+/** CLONECAST_VOCODER, when set, names the default engine. */
+function engineFromEnv(): VocoderEngine | undefined {
+  const value = process.env.CLONECAST_VOCODER;
+  if (value === undefined || value === '') return undefined;
+  const engines: readonly VocoderEngine[] = ['native', 'onnx-loop', 'griffin-lim'];
+  if (!engines.includes(value as VocoderEngine)) {
+    throw new VocoderError('vocoder_unavailable', `CLONECAST_VOCODER must be one of ${engines.join(', ')} (got "${value}")`);
+  }
+  return value as VocoderEngine;
 }
