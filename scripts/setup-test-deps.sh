@@ -3,7 +3,7 @@
 # and recognizer used by training/evaluation tests, sox for fixtures. Idempotent; skips what is there.
 set -euo pipefail
 packages=(python3-torch python3-numpy python3-scipy python3-soundfile python3-onnx
-          espeak-ng flite sox pocketsphinx pocketsphinx-en-us chromium)
+          espeak-ng flite sox pocketsphinx pocketsphinx-en-us fortunes fortunes-min chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
