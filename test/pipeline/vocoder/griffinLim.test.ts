@@ -27,6 +27,23 @@ test('is the default engine when there are no vocoder weights', () => {
   assert.is(voc.engine, 'griffin-lim');
 });
 
+test('CLONECAST_VOCODER=griffin-lim makes it the default even with vocoder weights', async () => {
+  process.env.CLONECAST_VOCODER = 'griffin-lim';
+  try {
+    const withWeights = await createVocoder(MODELS_DIR, readManifest());
+    assert.is(withWeights.engine, 'griffin-lim');
+    process.env.CLONECAST_VOCODER = 'wavenet';
+    try {
+      await createVocoder(MODELS_DIR, readManifest());
+      assert.unreachable('should throw');
+    } catch (err) {
+      assert.is((err as { code?: string }).code, 'vocoder_unavailable');
+    }
+  } finally {
+    delete process.env.CLONECAST_VOCODER;
+  }
+});
+
 test('gives hop samples per mel frame, one-shot and chunked', () => {
   const whole = vocodeChunked(voc, mel, frames, spec.nMels, [frames], 3).samples;
   const chunked = vocodeChunked(voc, mel, frames, spec.nMels, [7, 4], 3);
