@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `clonecast` command line:
- *   clonecast serve   [--port N] [--host H] [--models DIR] [--data DIR] [--workers N] [--vocoder default|griffin-lim]
+ *   clonecast serve   [--port N] [--host H] [--models DIR] [--data DIR] [--workers N] [--vocoder wavernn|griffin-lim]
  *   clonecast say     --server ws://HOST:PORT (--voice ref.wav | --voice-id ID) --text "..." --out out.wav [--save-voice] [--json]
  *   clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine native|onnx-loop|griffin-lim] [--seed N]
  * Exit codes: 0 success, 1 failure (the error's code and message on stderr), 2 bad usage.
@@ -11,7 +11,7 @@ import { CloneCastError } from './errors.js';
 import { say } from './say.js';
 
 const USAGE = `usage:
-  clonecast serve   [--port N] [--host H] [--models DIR] [--data DIR] [--workers N] [--vocoder default|griffin-lim]
+  clonecast serve   [--port N] [--host H] [--models DIR] [--data DIR] [--workers N] [--vocoder wavernn|griffin-lim]
   clonecast say     --server ws://HOST:PORT (--voice ref.wav | --voice-id ID) --text "Hello there." --out out.wav [--save-voice] [--json]
   clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine native|onnx-loop|griffin-lim] [--seed N]
 
@@ -46,8 +46,8 @@ async function serve(args: readonly string[]): Promise<number> {
   const { values } = parse(args, {
     port: 'string', host: 'string', models: 'string', data: 'string', workers: 'string', vocoder: 'string',
   });
-  if (values.vocoder !== undefined && values.vocoder !== 'default' && values.vocoder !== 'griffin-lim') {
-    throw new UsageError(`--vocoder must be "default" or "griffin-lim", not "${values.vocoder}"`);
+  if (values.vocoder !== undefined && values.vocoder !== 'wavernn' && values.vocoder !== 'griffin-lim') {
+    throw new UsageError(`--vocoder must be "wavernn" or "griffin-lim", not "${values.vocoder}"`);
   }
   const { startServer } = await import('../server/index.js');
   const server = await startServer({
@@ -56,7 +56,7 @@ async function serve(args: readonly string[]): Promise<number> {
     modelsDir: values.models,
     dataDir: values.data,
     workers: values.workers === undefined ? undefined : integer(values.workers, '--workers', 1, 64),
-    vocoder: values.vocoder as 'default' | 'griffin-lim' | undefined,
+    vocoder: values.vocoder as 'wavernn' | 'griffin-lim' | undefined,
   });
   // Tools (the benchmark, scripts) read this line to find the port.
   process.stdout.write(`clonecast listening on port ${server.port}\n`);

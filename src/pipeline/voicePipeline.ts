@@ -84,7 +84,7 @@ export interface SpeakRequest {
   readonly signal?: AbortSignal;
   /** Speaking-rate factor on predicted durations (1 = as trained; 1.2 = slower). */
   readonly pace?: number;
-  /** Vocoder engine (default: the manifest's vocoder; `griffin-lim` needs no weights). */
+  /** Vocoder engine (default: the model directory's served vocoder, see `servedVocoder`; `griffin-lim` needs no weights). */
   readonly engine?: VocodeRequest['engine'];
 }
 
@@ -265,7 +265,8 @@ export class VoicePipeline {
           const last = at + frames >= chunk.frames;
           const mel = chunk.data.slice(at * chunk.channels, (at + frames) * chunk.channels);
           const final = chunk.final && last;
-          const result = await client.vocode({ mel, frames, final, state, seed, engine: request.engine });
+          const engine = request.engine ?? servedVocoder(this.models().manifest);
+          const result = await client.vocode({ mel, frames, final, state, seed, engine });
           state = result.state;
           if (signal?.aborted) return;
           if (result.samples.length === 0) continue;
@@ -359,4 +360,13 @@ function vocoderLookahead(manifest: ModelManifest): number {
   if (typeof v?.lookaheadFrames === 'number') return v.lookaheadFrames;
   if (typeof v?.context === 'number') return v.context + 1;
   return 0;
+}
+
+/**
+ * The vocoder a model directory serves by default: its neural vocoder, unless the manifest's
+ * `vocoder.servedEngine` is "griffin-lim" (weights not yet good enough to serve) or it has none.
+ */
+export function servedVocoder(manifest: ModelManifest): 'default' | 'griffin-lim' {
+  if (manifest.vocoder === undefined) return 'griffin-lim';
+  return manifest.vocoder.servedEngine === 'griffin-lim' ? 'griffin-lim' : 'default';
 }

@@ -14,8 +14,8 @@ export interface PipelineEngineOptions {
   readonly modelsDir?: string;
   readonly workers?: number;
   readonly maxQueueWaitMs?: number;
-  /** Vocoder for every utterance: the manifest's neural vocoder ('default') or weightless Griffin-Lim. */
-  readonly vocoder?: 'default' | 'griffin-lim';
+  /** Vocoder for every utterance: 'wavernn' (the manifest's neural vocoder) or weightless 'griffin-lim'; unset: the manifest's `vocoder.servedEngine`. */
+  readonly vocoder?: 'wavernn' | 'griffin-lim';
   readonly metrics: ServerMetrics;
 }
 
@@ -76,7 +76,8 @@ export function createPipelineEngine(options: PipelineEngineOptions): SpeechEngi
     },
 
     async *synthesize({ text, embedding, seed, signal, stages }) {
-      const utterance = pipeline.speak({ text, embedding, seed, signal, engine: options.vocoder });
+      const engine = options.vocoder === undefined ? undefined : options.vocoder === 'wavernn' ? 'default' : 'griffin-lim';
+      const utterance = pipeline.speak({ text, embedding, seed, signal, engine });
       let counted = { synth: 0, vocode: 0 };
       const account = () => {
         stages.synth += utterance.timings.synthSeconds - counted.synth;

@@ -44,8 +44,8 @@ export interface ServerOptions {
   readonly host?: string;
   /** Model directory (docs/models.md). Default: env CLONECAST_MODELS, else <repo>/models. */
   readonly modelsDir?: string;
-  /** Vocoder engine: 'default' (the manifest's WaveRNN) or 'griffin-lim'; env CLONECAST_VOCODER. */
-  readonly vocoder?: 'default' | 'griffin-lim';
+  /** Vocoder: 'wavernn' or 'griffin-lim'; env CLONECAST_VOCODER; unset: the model directory's `vocoder.servedEngine`. */
+  readonly vocoder?: 'wavernn' | 'griffin-lim';
   /** Where saved voices live (`<dataDir>/voices/`). Default: env CLONECAST_DATA, else ./data/server. */
   readonly dataDir?: string;
   /** Overrides of the default limits (docs/protocol.md, "Limits"). */
@@ -227,7 +227,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
 }
 
-/** CLONECAST_VOCODER=griffin-lim selects the weightless vocoder; anything else the manifest's. */
-function vocoderFromEnv(): 'default' | 'griffin-lim' {
-  return process.env.CLONECAST_VOCODER === 'griffin-lim' ? 'griffin-lim' : 'default';
+/** CLONECAST_VOCODER=wavernn|griffin-lim overrides the model directory's served vocoder. */
+function vocoderFromEnv(): 'wavernn' | 'griffin-lim' | undefined {
+  const value = process.env.CLONECAST_VOCODER;
+  return value === 'wavernn' || value === 'griffin-lim' ? value : undefined;
 }
