@@ -1,0 +1,131 @@
+"""End-to-end evaluation of the served defaults: `clonecast serve` + `clonecast say` over a real socket.
+
+For each reference voice and each of the 20 held-out eval sentences, the client clones the voice from the
+reference WAV, speaks the sentence, decodes the Opus it receives and writes a WAV. Then:
+  - intelligibility: pocketsphinx word error rate per voice (and of the real reference recordings);
+  - cloning: the speaker encoder's cosine of each output to its own reference vs. the other references.
+
+    cd training && OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 scripts/eval_served.py \
+        --encoder ../runs/gpu2/encoder.pt --vocoder griffin-lim --out ../runs/eval_served
+
+Needs `npm run build` first, pocketsphinx, sox, flite.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from clonecast_train.audio import load_audio  # noqa: E402
+from clonecast_train.encoder.checkpoints import load_model  # noqa: E402
+from clonecast_train.evaluate.similarity import embed_audio, similarity_table  # noqa: E402
+from clonecast_train.evaluate.wer import corpus_wer, recognize_file  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared" / "data"
+CLI = REPO / "dist" / "src" / "client" / "cli.js"
+
+
+def concat_reference(files: list[Path], out: Path, seconds: float = 10.0) -> Path:
+    """Joins utterances (with 0.2 s gaps) up to `seconds` into a 16 kHz WAV."""
+    parts, total = [], 0.0
+    for f in files:
+        audio = load_audio(f)
+        parts += [audio, np.zeros(3200, dtype=np.float32)]
+        total += len(audio) / 16000
+        if total >= seconds:
+            break
+    sf.write(out, np.concatenate(parts), 16000, subtype="PCM_16")
+    return out
+
+
+def references(work: Path) -> dict[str, Path]:
+    """Voices: in the synthesizer's training set (allison, flite-slt, festival-ked) and unseen by it
+    (a held-out LibriSpeech reader, and a flite voice shifted to a pitch no training voice has)."""
+    work.mkdir(parents=True, exist_ok=True)
+    refs = {
+        "allison (real, trained)": sorted((SHARED / "asterisk_en" / "allison").glob("*.flac"))[100:110],
+        "flite-slt (synthetic, trained)": sorted((REPO / "data" / "synthetic" / "flite-slt").glob("*.flac"))[-6:],
+        "festival-ked (synthetic, trained)": sorted((REPO / "data" / "synthetic" / "festival-ked").glob("*.flac"))[-6:],
+    }
+    held = sorted(p for p in (SHARED / "librispeech").iterdir() if p.is_dir() and len(list(p.glob("*.flac"))) >= 10)
+    refs["librispeech-" + held[0].name + " (real, unseen)"] = sorted(held[0].glob("*.flac"))[:4]
+    out = {}
+    for name, files in refs.items():
+        out[name] = concat_reference(files, work / f"ref_{len(out)}.wav")
+    unseen = work / f"ref_{len(out)}.wav"
+    raw = work / "awb_raw.wav"
+    subprocess.run(["flite", "-voice", "awb", "-t", "Every morning the old ferry crosses the river while gulls circle "
+                    "above the harbour and the town slowly wakes.", "-o", str(raw)], check=True)
+    subprocess.run(["sox", str(raw), "-r", "16000", "-b", "16", str(unseen), "pitch", "-700"], check=True)
+    out["flite-awb pitch -7 (synthetic, unseen)"] = unseen
+    return out
+
+
+def start_server(port: int, vocoder: str) -> subprocess.Popen:
+    proc = subprocess.Popen(["node", str(CLI), "serve", "--port", str(port), "--vocoder", vocoder,
+                             "--data", "/tmp/clonecast-eval-data"], stdout=subprocess.PIPE, text=True)
+    for line in proc.stdout:
+        if "ready" in line:
+            return proc
+    raise RuntimeError("server did not start")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--encoder", required=True, help="encoder checkpoint (the one exported to models/)")
+    ap.add_argument("--vocoder", default="griffin-lim", choices=["wavernn", "griffin-lim"])
+    ap.add_argument("--out", type=Path, default=REPO / "runs" / "eval_served")
+    ap.add_argument("--port", type=int, default=18731)
+    ap.add_argument("--sentences", type=int, default=20)
+    a = ap.parse_args()
+    sentences = [s.strip() for s in (REPO / "training" / "eval_sentences.txt").read_text().splitlines() if s.strip()]
+    sentences = sentences[: a.sentences]
+    out = a.out / a.vocoder
+    refs = references(a.out / "refs")
+    server = start_server(a.port, a.vocoder)
+    results: dict = {"vocoder": a.vocoder, "voices": {}}
+    try:
+        for v, (name, ref) in enumerate(refs.items()):
+            rows = []
+            for i, text in enumerate(sentences):
+                wav = out / f"v{v}_s{i:02d}.wav"
+                wav.parent.mkdir(parents=True, exist_ok=True)
+                run = subprocess.run(["node", str(CLI), "say", "--server", f"ws://127.0.0.1:{a.port}", "--voice", str(ref),
+                                      "--text", text, "--out", str(wav), "--json"], capture_output=True, text=True)
+                if run.returncode != 0:
+                    raise RuntimeError(f"say failed for {name}: {run.stderr}")
+                figures = json.loads(run.stdout.strip().splitlines()[-1])
+                rows.append({"text": text, "wav": str(wav), "hypothesis": recognize_file(wav), **figures})
+            results["voices"][name] = {"reference": str(ref), "utterances": rows,
+                                       "wer": corpus_wer([(r["text"], r["hypothesis"]) for r in rows]),
+                                       "ttfaMsMedian": float(np.median([r["ttfaMs"] for r in rows])),
+                                       "rtfMedian": float(np.median([r["rtf"] for r in rows]))}
+            print(f"{name}: WER {results['voices'][name]['wer']:.3f}, "
+                  f"TTFA p50 {results['voices'][name]['ttfaMsMedian']:.0f} ms", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    encoder = load_model(Path(a.encoder))
+    ref_emb = {name: embed_audio(encoder, load_audio(p)) for name, p in refs.items()}
+    outputs = {name: [embed_audio(encoder, load_audio(Path(r["wav"]))) for r in res["utterances"]]
+               for name, res in results["voices"].items()}
+    results["similarity"] = similarity_table(outputs, ref_emb)
+    all_rows = [r for res in results["voices"].values() for r in res["utterances"]]
+    results["werAll"] = corpus_wer([(r["text"], r["hypothesis"]) for r in all_rows])
+    (a.out / f"summary_{a.vocoder}.json").write_text(json.dumps(results, indent=1, default=float))
+    print(json.dumps({"werAll": results["werAll"], "similarity": results["similarity"]}, indent=1, default=float))
+
+
+if __name__ == "__main__":
+    t0 = time.time()
+    main()
+    print(f"{time.time() - t0:.0f} s")
