@@ -37,7 +37,8 @@ const guilds = new Map();
 function guildState(guildId) {
   let g = guilds.get(guildId);
   if (!g) {
-    const player = createAudioPlayer({ behaviors: { noSubscriber: NoSubscriberBehavior.Pause } });
+    // maxMissedFrames: ride out up to 1 s of the server falling behind (silence) instead of stopping.
+    const player = createAudioPlayer({ behaviors: { noSubscriber: NoSubscriberBehavior.Pause, maxMissedFrames: 50 } });
     g = { connection: null, player, clonecast: null, textChannelId: null, queue: [] };
     player.on(AudioPlayerStatus.Idle, () => playNext(g));
     player.on('error', (error) => console.warn(`playback stopped: ${error.message}`));

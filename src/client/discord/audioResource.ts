@@ -21,6 +21,10 @@ export interface UtteranceResourceOptions<T> {
 /**
  * Wraps an utterance's frames in an AudioResource for `player.play(resource)`. Stopping the player
  * (or destroying `resource.playStream`) cancels the utterance on the server.
+ *
+ * The player reads one packet per 20 ms; when the server falls behind it sends silence and, after
+ * `behaviors.maxMissedFrames` (default 5 = 100 ms) empty reads in a row, stops the resource, which
+ * cancels the utterance. On a loaded server create the player with e.g. `maxMissedFrames: 50`.
  */
 export function utteranceResource<T = null>(utterance: OpusUtterance, options: UtteranceResourceOptions<T> = {}): AudioResource<T> {
   return createAudioResource(opusPacketStream(utterance, { prebufferFrames: options.prebufferFrames }), {

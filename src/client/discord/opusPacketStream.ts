@@ -14,6 +14,8 @@ export const DISCORD_OUTPUT = { format: 'opus', sampleRate: 48000, channels: 2 }
 export interface OpusUtterance extends AsyncIterable<AudioFrame> {
   /** Called when the stream is destroyed before the utterance ended (e.g. the player stopped). */
   cancel?(): void;
+  /** Rejects when the server refuses the utterance (Speech.queued). */
+  readonly queued?: Promise<unknown>;
 }
 
 export interface OpusPacketStreamOptions {
@@ -28,8 +30,8 @@ export interface OpusPacketStreamOptions {
 /**
  * Object-mode Readable yielding one `Buffer` per 20 ms Opus packet, in sequence order, ending when
  * the utterance ends. Destroying it cancels the utterance. A PCM frame destroys the stream with
- * CloneCastError `bad_format` (start the session with `output: {format: 'opus'}`); a failed
- * utterance destroys it with the server's error.
+ * CloneCastError `bad_format` (start the session with `output: {format: 'opus'}`); a refused or
+ * failed utterance destroys it with the server's error.
  */
 export function opusPacketStream(utterance: OpusUtterance, options: OpusPacketStreamOptions = {}): Readable {
   const iterator = utterance[Symbol.asyncIterator]();
@@ -51,6 +53,12 @@ export function opusPacketStream(utterance: OpusUtterance, options: OpusPacketSt
       }
       callback(error);
     },
+  });
+
+  // A refused speak gets no `done`, and Speech's iterator is not woken by the refusal: end here.
+  utterance.queued?.catch((error: unknown) => {
+    ended = true;
+    stream.destroy(error as Error);
   });
 
   /** Pulls frames until the stream wants no more (push returned false) or the utterance ends. */
