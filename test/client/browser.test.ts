@@ -145,6 +145,12 @@ if (!existsSync(CHROMIUM)) {
       assert.is(s.samplesToWorklet, afterCancel.toWorklet, 'no samples queued after cancel');
       assert.ok(s.worklet!.played < s.worklet!.received, 'cancel dropped queued audio');
 
+      // A text the server refuses is reported, and the page can speak again.
+      await page.fill('#text', '...');
+      await page.click('#speak');
+      await until(`document.getElementById('message').textContent.startsWith('error no_speakable_text')`);
+      assert.ok(await page.isDisabled('#cancel'), 'nothing to cancel');
+
       // Pick the saved voice in a new session and speak with it.
       await page.click('#use');
       await until(`document.getElementById('message').textContent.startsWith('using voice ${stored[0].id}')`);

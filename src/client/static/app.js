@@ -111,6 +111,8 @@ function onMessage(m) {
       break;
     case 'error':
       say(`error ${m.code}: ${m.message}`);
+      // A refused speak (never queued) gets no `done`: the page stops waiting for it.
+      if (current && m.id === current.id && current.utterance === null) current.done = { outcome: 'refused', code: m.code };
       break;
   }
   refresh();
