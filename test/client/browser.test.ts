@@ -174,10 +174,26 @@ if (!existsSync(CHROMIUM)) {
       const page: Page = await browser.newPage();
       page.on('pageerror', (e) => errors.push(e.message));
       await page.addInitScript(() => delete (window as { AudioDecoder?: unknown }).AudioDecoder);
+      // Voices saved with embedding vectors (protocol v1 sends none; a later version may): the map shows them.
+      await page.addInitScript(() => {
+        const voice = (name: string, v: number[]) => ({ id: `${name}-000000000000000000`.slice(0, 21), name, embedding: v });
+        const voices = [voice('ann', [1, 0, 0, 0]), voice('bob', [0.9, 0.1, 0, 0]), voice('cat', [0, 0, 1, 0])];
+        localStorage.setItem('clonecast.voices', JSON.stringify(voices));
+      });
       const until = (fn: string) => page.waitForFunction(fn, undefined, { timeout: 60000, polling: 50 });
       const STATS = '(window.clonecastToolbox.stats)';
       await page.goto(`${base}/`);
       await page.waitForSelector('#connection[data-state="connected"]', { timeout: 20000 });
+
+      assert.match((await page.textContent('#map-note')) ?? '', /^3 voices on the map/);
+      const redDots = await page.evaluate(() => {
+        const canvas = document.getElementById('voice-map') as HTMLCanvasElement;
+        const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let n = 0;
+        for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 180 && pixels[i + 1] < 90) n++;
+        return n;
+      });
+      assert.ok(redDots > 20, `${redDots} map dot pixels`);
 
       await page.setInputFiles('#file', REFERENCE);
       await until(`document.getElementById('message').textContent.startsWith('voice ready')`);
@@ -191,6 +207,8 @@ if (!existsSync(CHROMIUM)) {
       assert.is(s.utterances[0].outcome, 'completed');
       assert.is(s.framesDecoded, s.utterances[0].frames);
       assert.is(s.samplesToWorklet, s.utterances[0].frames * 960, 'PCM 48 kHz: 960 samples per frame');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: `${ARTIFACTS}toolbox-pcm-map.png`, fullPage: true });
       assert.equal(errors, [], 'no page errors');
     } finally {
       await browser.close();

@@ -1,6 +1,7 @@
 // The clonecast toolbox: enroll a voice (microphone or file), save and pick voices, speak and hear
 // the audio as it streams. Talks protocol v1 (docs/protocol.md) over the page's own server.
 import { openSession } from './session.js';
+import { drawVoiceMap, pca2 } from './pca.js';
 import { drawMelSpectrogram } from './spectrogram.js';
 
 const $ = (id) => document.getElementById(id);
@@ -22,6 +23,7 @@ window.clonecastToolbox = { stats };
 let session = null; // the open protocol session (openSession)
 let state = 'closed'; // the server's session state: awaitingStart | enrolling | ready | closed
 let hasVoice = false; // an embedding exists: speak and voice.save are allowed
+let embedding = null; // the voice's embedding vector, when the server sends one (protocol v1 does not)
 let capture = null; // microphone: { context, stream }
 let reference = []; // Int16Array chunks of the reference, for its picture
 let output = null; // playout: { context, node, decoder }
@@ -86,6 +88,7 @@ function onMessage(m) {
       break;
     case 'embedding':
       hasVoice = true;
+      if (Array.isArray(m.embedding)) embedding = m.embedding;
       $('windows').textContent = m.windows;
       $('speech').textContent = m.speechSeconds.toFixed(1);
       $('stability').textContent = m.movedCosine === null ? '–' : m.movedCosine.toFixed(3);
@@ -93,6 +96,7 @@ function onMessage(m) {
       break;
     case 'ready':
       state = 'ready';
+      if (Array.isArray(m.embedding)) embedding = m.embedding;
       stopCapture();
       $('windows').textContent = m.windows;
       $('speech').textContent = m.speechSeconds.toFixed(1);
@@ -100,7 +104,7 @@ function onMessage(m) {
       drawReference();
       break;
     case 'voice.saved':
-      rememberVoice(m.voice, m.name);
+      rememberVoice(m.voice, m.name, embedding);
       say(`saved voice ${m.name ?? ''} (${m.voice})`);
       break;
     case 'queued':
@@ -122,6 +126,7 @@ function onMessage(m) {
 
 async function recordMicrophone() {
   await freshSession();
+  embedding = null;
   const context = new AudioContext({ sampleRate: 16000 });
   await context.audioWorklet.addModule('/static/capture-worklet.js');
   const stream = await navigator.mediaDevices.getUserMedia({
@@ -171,6 +176,7 @@ async function enrollFile(file) {
     return;
   }
   await freshSession();
+  embedding = null;
   const mono = new Float32Array(audio.length);
   for (let c = 0; c < audio.numberOfChannels; c++) audio.getChannelData(c).forEach((x, i) => (mono[i] += x / audio.numberOfChannels));
   const limit = Math.min(mono.length, 16000 * session.hello.limits.maxReferenceSeconds);
@@ -200,9 +206,9 @@ function savedVoices() {
   }
 }
 
-function rememberVoice(id, name) {
+function rememberVoice(id, name, vector) {
   const voices = savedVoices().filter((v) => v.id !== id);
-  voices.push({ id, name: name ?? id, savedAt: new Date().toISOString() });
+  voices.push({ id, name: name ?? id, savedAt: new Date().toISOString(), ...(vector ? { embedding: vector } : {}) });
   localStorage.setItem(VOICES_KEY, JSON.stringify(voices));
   listVoices(id);
 }
@@ -210,10 +216,22 @@ function rememberVoice(id, name) {
 function listVoices(selected) {
   const list = $('voice-list');
   list.replaceChildren(...savedVoices().map((v) => new Option(v.name, v.id, false, v.id === selected)));
+  drawMap();
+}
+
+/** PCA map of the saved voices that have an embedding vector. */
+function drawMap() {
+  const withVectors = savedVoices().filter((v) => Array.isArray(v.embedding));
+  const mapped = withVectors.filter((v) => v.embedding.length === withVectors[0].embedding.length);
+  drawVoiceMap($('voice-map'), pca2(mapped.map((v) => v.embedding)), mapped.map((v) => v.name));
+  $('map-note').textContent = mapped.length
+    ? `${mapped.length} voices on the map: nearby points are similar voices.`
+    : 'No map yet: it needs embedding vectors, and protocol v1 sends none (only windows, seconds and stability).';
 }
 
 async function useVoice(id) {
   await freshSession();
+  embedding = savedVoices().find((v) => v.id === id)?.embedding ?? null;
   session.send({ type: 'start', voice: id, output: outputFormat() });
 }
 
