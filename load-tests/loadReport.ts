@@ -6,6 +6,9 @@ import type { UtteranceRecord } from './loadSession.js';
 import type { ServerSample } from './serverUnderTest.js';
 import { countBy, percentile } from './loadStats.js';
 
+/** Frames (20 ms each) counted as an utterance's start when telling start-up gaps from later ones. */
+export const STARTUP_FRAMES = 10;
+
 /** Figures of one phase (a concurrency level held steady, or the spike). */
 export interface PhaseSummary {
   readonly phase: string;
@@ -20,6 +23,8 @@ export interface PhaseSummary {
   /** Completed or streamed utterances with at least one gap at the 20 ms playout clock. */
   readonly utterancesWithUnderrun: number;
   readonly underruns: number;
+  /** Underruns in an utterance's first STARTUP_FRAMES frames (the pipeline's ramp-up), of `underruns`. */
+  readonly startupUnderruns: number;
   /** Failed utterances and session errors, by code. */
   readonly errors: Record<string, number>;
   /** Refusals (failed utterances): speak -> error, ms. */
@@ -75,6 +80,7 @@ export function summarizePhase(
     rtf: { p50: round(percentile(rtf, 50), 3), p95: round(percentile(rtf, 95), 3) },
     utterancesWithUnderrun: withUnderrun,
     underruns: played.reduce((n, r) => n + r.underruns, 0),
+    startupUnderruns: played.reduce((n, r) => n + r.lateFrames.filter((k) => k < STARTUP_FRAMES).length, 0),
     errors,
     refusalMs: { p50: round(percentile(refusals, 50)), p95: round(percentile(refusals, 95)) },
     audioPerSecond: round(mine.reduce((s, r) => s + r.audioSeconds, 0) / Math.max(seconds, 1e-9), 2)!,
@@ -98,7 +104,7 @@ export function formatTable(report: LoadReport): string {
   const head = ['phase', 'sess', 'utts', 'ttfa p50', 'p95', 'p99 ms', 'rtf p50', 'p95', 'underrun utts', 'audio s/s', 'cpu %', 'rss MB', 'errors', 'real time'];
   const rows = report.phases.map((p) => [
     p.phase, p.sessions, p.utterances, p.ttfaMs.p50, p.ttfaMs.p95, p.ttfaMs.p99, p.rtf.p50, p.rtf.p95,
-    `${p.utterancesWithUnderrun} (${p.underruns} gaps)`, p.audioPerSecond, p.serverCpuPercent, p.serverRssMb,
+    `${p.utterancesWithUnderrun} (${p.underruns} gaps, ${p.startupUnderruns} at start)`, p.audioPerSecond, p.serverCpuPercent, p.serverRssMb,
     Object.entries(p.errors).map(([k, v]) => `${k}:${v}`).join(' ') || '-', p.realTime ? 'yes' : 'NO',
   ].map((v) => (v === null ? '-' : String(v))));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -21,6 +21,8 @@ export interface UtteranceRecord {
   frames: number;
   underruns: number;
   gapMs: number;
+  /** Index of each late frame (see PlayoutClock). */
+  lateFrames: number[];
   outcome: 'completed' | 'cancelled' | 'failed' | 'lost';
   /** Error code of a failed utterance. */
   code: string | null;
@@ -128,7 +130,7 @@ export class LoadSession {
     const clock = new PlayoutClock(20, o.prebufferMs);
     const record: UtteranceRecord = {
       session: this.index, kind, phase: o.phase(), startedAt: performance.now(), ttfaMs: null, frames: 0, underruns: 0,
-      gapMs: 0, outcome: 'lost', code: null, errorAfterMs: null, serverRtf: null, audioSeconds: 0,
+      gapMs: 0, lateFrames: [], outcome: 'lost', code: null, errorAfterMs: null, serverRtf: null, audioSeconds: 0,
     };
     let ttfaFrom = record.startedAt;
     let utteranceIndex: number | null = null;
@@ -181,6 +183,7 @@ export class LoadSession {
     }
     record.underruns = clock.underruns;
     record.gapMs = clock.gapMs;
+    record.lateFrames = clock.lateFrames;
     if (record.outcome === 'cancelled' && kind !== 'cancelled') record.outcome = 'lost';
     o.onRecord(record);
     // Like a live bot: the next utterance only after this one has played out.

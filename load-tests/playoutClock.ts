@@ -13,6 +13,8 @@ export class PlayoutClock {
   underruns = 0;
   /** Sum of gap lengths, ms. */
   gapMs = 0;
+  /** Index of the frame that came late, for each underrun (where in the utterance gaps happen). */
+  readonly lateFrames: number[] = [];
 
   constructor(
     private readonly frameMs = 20,
@@ -29,6 +31,7 @@ export class PlayoutClock {
       if (now > due) {
         this.underruns += 1;
         this.gapMs += now - due;
+        this.lateFrames.push(this.frames);
         this.start = now; // playback resumes as this frame arrives
         this.anchorFrame = this.frames;
       }

@@ -20,6 +20,8 @@ export interface Limits {
   readonly slowReaderTimeoutMs: number;
   /** Concurrent sessions per server; more upgrades get HTTP 503. */
   readonly maxSessions: number;
+  /** Utterances playing at once over all sessions; an utterance reaching the head of its queue past this fails at once with `busy`. */
+  readonly maxActiveUtterances: number;
   /** Concurrent connections per client IP address; more upgrades get HTTP 429. */
   readonly maxConnectionsPerIp: number;
   /** Client messages (text + binary) per second per IP address, burst twice that; more are dropped (`rate_limited`). */
@@ -35,6 +37,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxBufferedBytes: 256 * 1024,
   slowReaderTimeoutMs: 10_000,
   maxSessions: 64,
+  maxActiveUtterances: 8,
   maxConnectionsPerIp: 32,
   maxMessagesPerSecond: 1000,
 };

@@ -108,7 +108,19 @@ export interface ServerStats {
  * pipeline is ready. Resolves when the port is bound.
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const limits = resolveLimits(options.limits);
+  const maxActiveFromEnv = envPositive('CLONECAST_MAX_ACTIVE_UTTERANCES');
+  const limits = resolveLimits({ ...(maxActiveFromEnv !== undefined ? { maxActiveUtterances: maxActiveFromEnv } : {}), ...options.limits });
+  let activeUtterances = 0;
+  const utteranceSlots = {
+    tryAcquire(): boolean {
+      if (activeUtterances >= limits.maxActiveUtterances) return false;
+      activeUtterances += 1;
+      return true;
+    },
+    release(): void {
+      activeUtterances -= 1;
+    },
+  };
   const metrics = createServerMetrics();
   const access = new AccessControl({
     authTokens: options.authTokens ?? envList('CLONECAST_AUTH_TOKENS'),
@@ -175,6 +187,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         metrics,
         log: options.log,
         admitMessage: () => messageRate.take(ip),
+        utteranceSlots,
         onClosed: (s) => {
           sessions.delete(s);
           release();

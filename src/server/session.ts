@@ -59,6 +59,8 @@ export interface SessionDeps {
   readonly onClosed: (session: Session) => void;
   /** Where unexpected faults are reported (default console.error). */
   readonly log?: (message: string, err: unknown) => void;
+  /** Server-wide playing-utterance slots (`maxActiveUtterances`); none: unlimited. */
+  readonly utteranceSlots?: { tryAcquire(): boolean; release(): void };
   /** Per-IP message rate limit: false drops the message (`rate_limited`). Default: always true. */
   readonly admitMessage?: () => boolean;
 }
@@ -325,7 +327,18 @@ export class Session {
         utterance.status = 'playing';
         const queueMs = performance.now() - utterance.createdAt;
         this.deps.metrics.queueWait.observe({ queue: 'session' }, queueMs / 1000);
-        const result = await playUtterance(this.playerContext(), utterance);
+        const slots = this.deps.utteranceSlots;
+        let result: PlayResult;
+        if (slots === undefined || slots.tryAcquire()) {
+          try {
+            result = await playUtterance(this.playerContext(), utterance);
+          } finally {
+            slots?.release();
+          }
+        } else {
+          // At capacity: refuse at once, so the streams already playing keep their real-time budget.
+          result = refusedAtCapacity(utterance.id, this.deps.limits.maxActiveUtterances);
+        }
         this.queue.splice(this.queue.indexOf(utterance), 1);
         this.finish(utterance, result, queueMs);
       }
@@ -400,6 +413,18 @@ export class Session {
     }, this.deps.limits.idleTimeoutMs);
     this.idleTimer.unref();
   }
+}
+
+function refusedAtCapacity(id: string, max: number): PlayResult {
+  return {
+    outcome: 'failed',
+    error: protocolError('busy', `the server is at capacity (${max} utterances playing): retry later`, id),
+    frames: 0,
+    audioSeconds: 0,
+    ttfaMs: null,
+    rtf: null,
+    stages: { synth: 0, vocode: 0, encode: 0 },
+  };
 }
 
 function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {

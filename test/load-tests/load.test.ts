@@ -17,7 +17,7 @@ test('a small load run measures every level and the spike, and reports them', as
       server: externalServer(`http://127.0.0.1:${ts.server.port}`),
       levels: [1, 2],
       rampSeconds: 1,
-      steadySeconds: 4,
+      steadySeconds: 7, // longer than one utterance (two sentences, ~5 s played out): every level sees starts
       spikeSessions: 3,
       spikeSeconds: 3,
       stopAfterFailedLevels: 5,
