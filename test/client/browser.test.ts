@@ -214,6 +214,32 @@ if (!existsSync(CHROMIUM)) {
       await browser.close();
     }
   });
+
+  test('after an idle close the page reconnects and reloads the saved voice', async () => {
+    const idle = await startTestServer({ limits: { idleTimeoutMs: 1500 } });
+    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+    try {
+      const page: Page = await browser.newPage();
+      const until = (fn: string) => page.waitForFunction(fn, undefined, { timeout: 60000, polling: 50 });
+      await page.goto(`http://127.0.0.1:${idle.server.port}/`);
+      await page.waitForSelector('#connection[data-state="connected"]', { timeout: 20000 });
+      const firstSession = await page.textContent('#connection');
+      await page.setInputFiles('#file', REFERENCE);
+      await until(`document.getElementById('message').textContent.startsWith('voice ready')`);
+      await page.click('#save');
+      await until(`document.querySelectorAll('#voice-list option').length === 1`);
+      const id = await page.inputValue('#voice-list');
+      // No client message for 1.5 s: the server closes with 4000; the page comes back with the voice.
+      await until(`document.getElementById('message').textContent === 'using voice ${id}'`);
+      assert.is.not(await page.textContent('#connection'), firstSession, 'a new session');
+      await page.click('#speak');
+      await until(`window.clonecastToolbox.stats.utterances.length === 1`);
+      assert.is((await page.evaluate(() => (window as unknown as { clonecastToolbox: { stats: ToolboxStats } }).clonecastToolbox.stats)).utterances[0].outcome, 'completed');
+    } finally {
+      await browser.close();
+      await idle.stop();
+    }
+  });
 }
 
 test.run();

@@ -24,6 +24,7 @@ let session = null; // the open protocol session (openSession)
 let state = 'closed'; // the server's session state: awaitingStart | enrolling | ready | closed
 let hasVoice = false; // an embedding exists: speak and voice.save are allowed
 let embedding = null; // the voice's embedding vector, when the server sends one (protocol v1 does not)
+let voiceId = null; // the session's voice id once saved or loaded (to resume it after an idle close)
 let capture = null; // microphone: { context, stream }
 let reference = []; // Int16Array chunks of the reference, for its picture
 let output = null; // playout: { context, node, decoder }
@@ -71,18 +72,31 @@ function outputFormat() {
   return useOpus ? { format: 'opus', channels: 1 } : { format: 'pcm', sampleRate: OUTPUT_RATE, channels: 1 };
 }
 
+/** Close code the server uses after `idleTimeoutMs` without a client message (docs/protocol.md). */
+const IDLE_CLOSE = 4000;
+
 function onClose(code) {
   state = 'closed';
   hasVoice = false;
   stopCapture();
   showConnection('closed', `disconnected (${code})`);
   refresh();
+  // An idle page should not stay dead: reconnect, and reload the voice if it was saved.
+  if (code === IDLE_CLOSE) {
+    const voice = voiceId;
+    connect().then(() => {
+      if (state !== 'awaitingStart') return;
+      if (voice) session.send({ type: 'start', voice, output: outputFormat() });
+      say(voice ? 'the idle session was closed; reconnected with the same voice' : 'the idle session was closed; reconnected (save a voice to keep it)');
+    });
+  }
 }
 
 function onMessage(m) {
   switch (m.type) {
     case 'started':
       state = m.state;
+      voiceId = m.voice;
       hasVoice = m.state === 'ready';
       say(m.voice ? `using voice ${m.voice}` : 'enrolling: speak or stream the reference');
       break;
@@ -104,6 +118,7 @@ function onMessage(m) {
       drawReference();
       break;
     case 'voice.saved':
+      voiceId = m.voice;
       rememberVoice(m.voice, m.name, embedding);
       say(`saved voice ${m.name ?? ''} (${m.voice})`);
       break;
