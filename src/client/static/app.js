@@ -42,6 +42,10 @@ async function connect() {
   const mine = ++generation;
   const live = (handler) => (value) => mine === generation && handler(value);
   showConnection('connecting', 'connecting…');
+  if (current && !current.done && !current.cancelled) {
+    current.cancelled = true; // its session is going away: stop hearing it
+    output.node.port.postMessage({ type: 'flush' });
+  }
   session = null;
   state = 'closed';
   hasVoice = false;
