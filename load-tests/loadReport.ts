@@ -36,6 +36,8 @@ export interface PhaseSummary {
   readonly serverRssMb: number | null;
   /** In real time: no underrun and no failed utterance. */
   readonly realTime: boolean;
+  /** The admitted utterances kept real time (no underrun, no failure other than `busy` refusals): the overload goal. */
+  readonly admittedInRealTime: boolean;
 }
 
 export interface LoadReport {
@@ -87,6 +89,7 @@ export function summarizePhase(
     serverCpuPercent: round(cpu),
     serverRssMb: last ? round(Math.max(...within.map((s) => s.rssBytes)) / 2 ** 20) : null,
     realTime: played.length > 0 && withUnderrun === 0 && failed.length === 0 && sessionErrors.length === 0,
+    admittedInRealTime: played.length > 0 && withUnderrun === 0 && Object.keys(errors).every((code) => code === 'busy'),
   };
 }
 
@@ -101,11 +104,11 @@ export function findKnee(levels: readonly PhaseSummary[]): number {
 }
 
 export function formatTable(report: LoadReport): string {
-  const head = ['phase', 'sess', 'utts', 'ttfa p50', 'p95', 'p99 ms', 'rtf p50', 'p95', 'underrun utts', 'audio s/s', 'cpu %', 'rss MB', 'errors', 'real time'];
+  const head = ['phase', 'sess', 'utts', 'ttfa p50', 'p95', 'p99 ms', 'rtf p50', 'p95', 'underrun utts', 'audio s/s', 'cpu %', 'rss MB', 'errors', 'real time', 'admitted in real time'];
   const rows = report.phases.map((p) => [
     p.phase, p.sessions, p.utterances, p.ttfaMs.p50, p.ttfaMs.p95, p.ttfaMs.p99, p.rtf.p50, p.rtf.p95,
     `${p.utterancesWithUnderrun} (${p.underruns} gaps, ${p.startupUnderruns} at start)`, p.audioPerSecond, p.serverCpuPercent, p.serverRssMb,
-    Object.entries(p.errors).map(([k, v]) => `${k}:${v}`).join(' ') || '-', p.realTime ? 'yes' : 'NO',
+    Object.entries(p.errors).map(([k, v]) => `${k}:${v}`).join(' ') || '-', p.realTime ? 'yes' : 'NO', p.admittedInRealTime ? 'yes' : 'NO',
   ].map((v) => (v === null ? '-' : String(v))));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');

@@ -68,7 +68,8 @@ export class LoadSession {
   private utteranceCount = 0;
   /** Resolves the current waiter on any socket event. */
   private wake: (() => void) | null = null;
-  private inbox: { json?: Record<string, any>; frameAt?: number; utterance?: number }[] = [];
+  /** Received, not yet consumed; `at` = arrival, performance.now() ms. */
+  private inbox: { at: number; json?: Record<string, any>; frameAt?: number; utterance?: number }[] = [];
   closedWith: number | null = null;
 
   constructor(
@@ -100,8 +101,9 @@ export class LoadSession {
     this.ws = ws;
     ws.on('message', (data, isBinary) => {
       const bytes = data as Buffer;
-      if (isBinary) this.inbox.push({ frameAt: performance.now(), utterance: bytes.readUInt32LE(2) });
-      else this.inbox.push({ json: JSON.parse(bytes.toString('utf8')) });
+      const at = performance.now();
+      if (isBinary) this.inbox.push({ at, frameAt: at, utterance: bytes.readUInt32LE(2) });
+      else this.inbox.push({ at, json: JSON.parse(bytes.toString('utf8')) });
       this.poke();
     });
     ws.on('close', (code) => {
@@ -168,7 +170,7 @@ export class LoadSession {
       if (m.type === 'queued' && m.id === id) utteranceIndex = m.utterance;
       else if (m.type === 'error' && m.id === id) {
         record.code = m.code;
-        record.errorAfterMs ??= performance.now() - record.startedAt;
+        record.errorAfterMs ??= item.at - record.startedAt; // arrival: the client may still be sending pieces
       } else if (m.type === 'error') o.onSessionError(m.code);
       else if (m.type === 'done' && m.id === id) {
         record.outcome = m.outcome;
@@ -206,7 +208,7 @@ export class LoadSession {
     }
   }
 
-  private async nextItem(deadline: number): Promise<{ json?: Record<string, any>; frameAt?: number; utterance?: number }> {
+  private async nextItem(deadline: number): Promise<{ at: number; json?: Record<string, any>; frameAt?: number; utterance?: number }> {
     for (;;) {
       const item = this.inbox.shift();
       if (item !== undefined) return item;
