@@ -18,6 +18,7 @@ export class Speech implements AsyncIterable<AudioFrame> {
   private readonly frames: AudioFrame[] = [];
   private wake: (() => void) | null = null;
   private finished = false;
+  private wasQueued = false;
   private failure: CloneCastError | null = null;
   private settleQueued!: { resolve: (m: QueuedMessage) => void; reject: (e: Error) => void };
   private settleDone!: { resolve: (m: DoneMessage) => void; reject: (e: Error) => void };
@@ -58,6 +59,7 @@ export class Speech implements AsyncIterable<AudioFrame> {
 
   /** @internal the client routes the server's messages for this utterance here. */
   onQueued(message: QueuedMessage): void {
+    this.wasQueued = true;
     this.settleQueued.resolve(message);
   }
 
@@ -72,6 +74,12 @@ export class Speech implements AsyncIterable<AudioFrame> {
   onError(error: CloneCastError): void {
     this.failure = error;
     this.settleQueued.reject(error);
+    // Refused before `queued`: no frames and possibly no `done` will follow, so end it here.
+    if (!this.wasQueued) {
+      this.finished = true;
+      this.settleDone.reject(error);
+    }
+    this.notify(); // a pending iteration must see the failure now, not hang
   }
 
   /** @internal */

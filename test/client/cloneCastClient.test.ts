@@ -153,4 +153,16 @@ test('server errors reach the caller with their codes', async () => {
   }
 });
 
+test('iterating a speak that the server refuses ends with its error instead of waiting forever', async () => {
+  const client = await CloneCastClient.connect(url);
+  try {
+    await client.useVoice(savedVoice);
+    const refused = client.speak('%%% ###'); // iteration starts before the refusal arrives
+    await frames(refused).then(() => assert.unreachable('iterated'), (err) => assert.is(err.code, 'no_speakable_text'));
+    await refused.done.then(() => assert.unreachable('done'), (err) => assert.is(err.code, 'no_speakable_text'));
+  } finally {
+    await client.close();
+  }
+});
+
 test.run();
