@@ -55,6 +55,12 @@ test('48 kHz -> 16 kHz removes a 12 kHz tone (above the output Nyquist) instead 
   assert.ok(aliased < 0.5e-3, `alias amplitude ${aliased}`); // < -60 dB re 0.5
 });
 
+test('48 kHz -> 16 kHz keeps a 7.2 kHz tone: the top of the 8 kHz band survives for the encoder', () => {
+  const y = resample(sine(7200, 48000, 0.5), 48000, 16000);
+  const amp = toneAmplitude(y, 7200, 16000);
+  assert.ok(Math.abs(amp - 0.5) < 0.01, `amplitude ${amp}`);
+});
+
 test('pushing pieces of random size gives exactly the whole-signal output', () => {
   const random = seededRandom(9);
   const x = new Float32Array(30000).map(() => random() * 2 - 1);
