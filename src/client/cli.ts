@@ -4,6 +4,7 @@
  *   clonecast serve   [--port N] [--host H] [--models DIR] [--data DIR] [--workers N] [--vocoder wavernn|griffin-lim]
  *   clonecast say     --server ws://HOST:PORT (--voice ref.wav | --voice-id ID) --text "..." --out out.wav [--save-voice] [--json]
  *   clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine native|onnx-loop|griffin-lim] [--seed N]
+ *   clonecast embed   --in a.wav [--in b.wav ...] [--models DIR] [--json]
  * Exit codes: 0 success, 1 failure (the error's code and message on stderr), 2 bad usage.
  */
 import { parseArgs } from 'node:util';
@@ -14,11 +15,14 @@ const USAGE = `usage:
   clonecast serve   [--port N] [--host H] [--models DIR] [--data DIR] [--workers N] [--vocoder wavernn|griffin-lim]
   clonecast say     --server ws://HOST:PORT (--voice ref.wav | --voice-id ID) --text "Hello there." --out out.wav [--save-voice] [--json]
   clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine native|onnx-loop|griffin-lim] [--seed N]
+  clonecast embed   --in a.wav [--in b.wav ...] [--models DIR] [--json]
 
   serve     starts the server (HTTP + WebSocket /v1/stream); PORT env or 8080, CLONECAST_MODELS env or ./models
   say       clones the voice of ref.wav (or uses a saved voice), speaks the text, writes a 16 kHz WAV;
             --json prints {"ttfaMs","rtf","audioSeconds","embeddingWindows"} (ttfaMs: speak sent -> first frame, at the client)
-  resynth   real speech -> mel -> vocoder -> WAV (checks the vocoder alone)`;
+  resynth   real speech -> mel -> vocoder -> WAV (checks the vocoder alone)
+  embed     voice embeddings of WAV files with the served speaker encoder, and their cosine similarities;
+            --json prints {"encoderId","files":[{"file","windows","speechSeconds","embedding"}],"cosines"}`;
 
 class UsageError extends Error {}
 
@@ -31,6 +35,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return sayCommand(rest);
     case 'resynth':
       return resynthCommand(rest);
+    case 'embed':
+      return embedCommand(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -110,6 +116,36 @@ async function resynthCommand(args: readonly string[]): Promise<number> {
   process.stdout.write(
     `wrote ${out}: ${result.seconds.toFixed(2)} s with the ${result.engine} vocoder, ${result.realTimeFactor.toFixed(2)} x real time\n`,
   );
+  return 0;
+}
+
+/** Voice embeddings of WAV files and their cosine similarities (src/client/embed.ts). */
+async function embedCommand(args: readonly string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args], strict: true, allowPositionals: false,
+      options: { in: { type: 'string', multiple: true }, models: { type: 'string' }, json: { type: 'boolean' } },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const files = values.in ?? [];
+  if (files.length === 0) throw new UsageError('--in is required (once per file)');
+  const { embedFiles } = await import('./embed.js');
+  const result = await embedFiles(files, values.models);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({
+      encoderId: result.encoderId,
+      files: result.files.map((f) => ({ file: f.file, windows: f.windows, speechSeconds: round(f.speechSeconds, 3), embedding: Array.from(f.embedding, (v) => round(v, 6)) })),
+      cosines: result.cosines.map((row) => row.map((c) => round(c, 4))),
+    })}\n`);
+  } else {
+    result.files.forEach((f, i) => {
+      const others = result.cosines[i].map((c, j) => (j === i ? null : `${c.toFixed(3)} to #${j + 1}`)).filter((x) => x !== null);
+      process.stdout.write(`#${i + 1} ${f.file}: ${f.windows} windows, ${f.speechSeconds.toFixed(1)} s of speech${others.length ? `; cosine ${others.join(', ')}` : ''}\n`);
+    });
+  }
   return 0;
 }
 
