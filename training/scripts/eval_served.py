@@ -6,8 +6,9 @@ reference WAV, speaks the sentence, decodes the Opus it receives and writes a WA
   - cloning: the speaker encoder's cosine of each output to its own reference vs. the other references.
 
     cd training && OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 scripts/eval_served.py \
-        --encoder ../runs/gpu2/encoder.pt --vocoder griffin-lim --out ../runs/eval_served
+        --vocoder griffin-lim --out ../runs/eval_served
 
+Embeddings come from `clonecast embed`: the served encoder, with the server's own DSP and VAD.
 Needs `npm run build` first, pocketsphinx, sox, flite.
 """
 from __future__ import annotations
@@ -24,8 +25,7 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from clonecast_train.audio import load_audio  # noqa: E402
-from clonecast_train.encoder.checkpoints import load_model  # noqa: E402
-from clonecast_train.evaluate.similarity import embed_audio, similarity_table  # noqa: E402
+from clonecast_train.evaluate.similarity import similarity_table  # noqa: E402
 from clonecast_train.evaluate.wer import corpus_wer, recognize_file  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,27 +46,43 @@ def concat_reference(files: list[Path], out: Path, seconds: float = 10.0) -> Pat
     return out
 
 
+# Reference texts for the synthetic voices made here (not eval sentences, not in the training corpus).
+FLITE_TEXTS = [
+    "Every morning the old ferry crosses the river while gulls circle above the harbour and the town slowly wakes.",
+    "A narrow path climbs through the pine forest to a stone hut where walkers rest before the last steep mile.",
+]
+
+
+def flite_reference(voice: str, out: Path, pitch: int = 0) -> Path:
+    """Two sentences by a flite voice at 16 kHz, optionally shifted by `pitch` cents."""
+    raw = out.with_suffix(".raw.wav")
+    subprocess.run(["flite", "-voice", voice, "-t", " ".join(FLITE_TEXTS), "-o", str(raw)], check=True)
+    subprocess.run(["sox", str(raw), "-r", "16000", "-b", "16", str(out), *(["pitch", str(pitch)] if pitch else [])], check=True)
+    return out
+
+
 def references(work: Path) -> dict[str, Path]:
-    """Voices: in the synthesizer's training set (allison, flite-slt, festival-ked) and unseen by it
-    (a held-out LibriSpeech reader, and a flite voice shifted to a pitch no training voice has)."""
+    """Voices: in the synthesizer's training set (allison, flite-slt) and unseen by it (a held-out
+    LibriSpeech reader, and a flite voice shifted to a pitch no training voice has)."""
     work.mkdir(parents=True, exist_ok=True)
     refs = {
         "allison (real, trained)": sorted((SHARED / "asterisk_en" / "allison").glob("*.flac"))[100:110],
-        "flite-slt (synthetic, trained)": sorted((REPO / "data" / "synthetic" / "flite-slt").glob("*.flac"))[-6:],
-        "festival-ked (synthetic, trained)": sorted((REPO / "data" / "synthetic" / "festival-ked").glob("*.flac"))[-6:],
     }
     held = sorted(p for p in (SHARED / "librispeech").iterdir() if p.is_dir() and len(list(p.glob("*.flac"))) >= 10)
     refs["librispeech-" + held[0].name + " (real, unseen)"] = sorted(held[0].glob("*.flac"))[:4]
     out = {}
     for name, files in refs.items():
         out[name] = concat_reference(files, work / f"ref_{len(out)}.wav")
-    unseen = work / f"ref_{len(out)}.wav"
-    raw = work / "awb_raw.wav"
-    subprocess.run(["flite", "-voice", "awb", "-t", "Every morning the old ferry crosses the river while gulls circle "
-                    "above the harbour and the town slowly wakes.", "-o", str(raw)], check=True)
-    subprocess.run(["sox", str(raw), "-r", "16000", "-b", "16", str(unseen), "pitch", "-700"], check=True)
-    out["flite-awb pitch -7 (synthetic, unseen)"] = unseen
+    out["flite-slt (synthetic, trained)"] = flite_reference("slt", work / f"ref_{len(out)}.wav")
+    out["flite-awb pitch -7 (synthetic, unseen)"] = flite_reference("awb", work / f"ref_{len(out)}.wav", pitch=-700)
     return out
+
+
+def served_embeddings(files: list[Path]) -> list[np.ndarray]:
+    """Embeddings of 16 kHz WAVs by `clonecast embed` (the served encoder)."""
+    run = subprocess.run(["node", str(CLI), "embed", *[a for f in files for a in ("--in", str(f))], "--json"],
+                         capture_output=True, text=True, check=True)
+    return [np.asarray(f["embedding"], dtype=np.float32) for f in json.loads(run.stdout)["files"]]
 
 
 def start_server(port: int, vocoder: str) -> subprocess.Popen:
@@ -80,7 +96,6 @@ def start_server(port: int, vocoder: str) -> subprocess.Popen:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--encoder", required=True, help="encoder checkpoint (the one exported to models/)")
     ap.add_argument("--vocoder", default="griffin-lim", choices=["wavernn", "griffin-lim"])
     ap.add_argument("--out", type=Path, default=REPO / "runs" / "eval_served")
     ap.add_argument("--port", type=int, default=18731)
@@ -114,9 +129,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=20)
 
-    encoder = load_model(Path(a.encoder))
-    ref_emb = {name: embed_audio(encoder, load_audio(p)) for name, p in refs.items()}
-    outputs = {name: [embed_audio(encoder, load_audio(Path(r["wav"]))) for r in res["utterances"]]
+    ref_emb = dict(zip(refs, served_embeddings(list(refs.values()))))
+    outputs = {name: served_embeddings([Path(r["wav"]) for r in res["utterances"]])
                for name, res in results["voices"].items()}
     results["similarity"] = similarity_table(outputs, ref_emb)
     all_rows = [r for res in results["voices"].values() for r in res["utterances"]]
