@@ -8,6 +8,7 @@ export { BusyError, RuntimeError, WorkerCrashedError, type RuntimeErrorCode } fr
 export { createInProcessClient, type InProcessClient } from './runtime/inProcessClient.js';
 export { loadManifest, ManifestError, resolveModelsDir, type ModelManifest } from './runtime/modelManifest.js';
 export type { InferenceClient } from './runtime/tasks.js';
+export type { FaultKind, FaultTask, TestHook } from './runtime/testHooks.js';
 export { createWorkerPool, WorkerPool, type TaskOptions, type TaskPriority, type WorkerPoolHooks, type WorkerPoolOptions } from './runtime/workerPool.js';
 export { SentenceBuffer, TextError } from './text/index.js';
 export type * from './types.js';

@@ -14,6 +14,7 @@ import { embedderConfigFromManifest, slidingWindowEmbedder, type EmbedderConfig,
 import { createInProcessClient, type InProcessClient } from './runtime/inProcessClient.js';
 import type { ModelManifest } from './runtime/modelManifest.js';
 import type { InferenceClient, ModelKey, VocodeRequest } from './runtime/tasks.js';
+import type { TestHook } from './runtime/testHooks.js';
 import { createWorkerPool, type TaskOptions, type WorkerPool, type WorkerPoolHooks } from './runtime/workerPool.js';
 import { synthConfigFromManifest, synthesizeMelChunks, type SynthConfig } from './synthesizer/index.js';
 import { SymbolTable } from './text/index.js';
@@ -222,6 +223,18 @@ export class VoicePipeline {
       },
       [Symbol.asyncIterator]: () => audio,
     };
+  }
+
+  /**
+   * Test only: sends a hook to the worker pool (src/pipeline/runtime/testHooks.ts), e.g.
+   * `{kind: 'test-arm-fault', task: 'vocode', fault: 'crash'}` makes one worker die on its next
+   * vocoder task. Honoured only when CLONECAST_TEST_HOOKS=1 was set before the pipeline was created.
+   * @throws Error when hooks are disabled or inference runs in-process; PipelineError `not_ready`.
+   */
+  async runTestHook(hook: TestHook): Promise<void> {
+    this.models();
+    if (!this.pool) throw new Error('test hooks need the worker pool (inference: "workers")');
+    await this.pool.runTestHook(hook);
   }
 
   /** Stops inference; pending work fails with `pool_closed`. */

@@ -98,6 +98,8 @@ export function createPipelineEngine(options: PipelineEngineOptions): SpeechEngi
 
     stats: () => ({ ...live }),
 
+    runTestHook: (hook) => pipeline.runTestHook(hook),
+
     close: () => pipeline.close(),
   };
 }

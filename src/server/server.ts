@@ -15,7 +15,7 @@ import { createPipelineEngine } from './pipelineEngine.js';
 import { STREAM_PATH } from './protocol.js';
 import { MessageRateLimiter } from './rateLimit.js';
 import { Session } from './session.js';
-import type { SpeechEngine } from './speechEngine.js';
+import type { SpeechEngine, TestHook } from './speechEngine.js';
 import { createVoiceStore } from './voiceStore.js';
 
 const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
@@ -88,6 +88,12 @@ export interface RunningServer {
   close(options?: { readonly graceMs?: number }): Promise<void>;
   /** Live counts for health checks and tests (sessions, unfinished utterances, pipeline work). */
   stats(): ServerStats;
+  /**
+   * Test only: a hook for the inference pool, e.g. `{kind: 'test-arm-fault', task: 'vocode', fault: 'crash'}`
+   * (one worker dies on its next vocoder task; see src/pipeline/runtime/testHooks.ts). Honoured only
+   * when CLONECAST_TEST_HOOKS=1 was set before the server started; otherwise it rejects.
+   */
+  runTestHook(hook: TestHook): Promise<void>;
 }
 
 /** A snapshot of what the server holds. */
@@ -237,6 +243,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       utterances: [...sessions].reduce((n, s) => n + s.pendingUtterances, 0),
       ...engine.stats(),
     }),
+    runTestHook: (hook) => engine.runTestHook(hook),
   };
 }
 

@@ -5,6 +5,10 @@
  */
 import type { ErrorCode } from './errors.js';
 import type { OutputFormat } from './protocol.js';
+import type { TestHook } from '../pipeline/runtime/testHooks.js';
+
+/** A test-only inference hook (the pipeline's, e.g. arming a worker to crash); see `SpeechEngine.runTestHook`. */
+export type { TestHook };
 
 /** One step of an incremental enrollment: sent to the client as an `embedding` event. */
 export interface EmbeddingUpdate {
@@ -74,5 +78,10 @@ export interface SpeechEngine {
   }): AsyncIterable<Float32Array>;
   /** Work alive right now, for `RunningServer.stats()` (tests count it to prove cancellation frees it). */
   stats(): { readonly syntheses: number; readonly enrollments: number; readonly inferenceRunning: number };
+  /**
+   * Test only: passes a hook to the inference pool (honoured only with CLONECAST_TEST_HOOKS=1).
+   * @throws Error when hooks are disabled.
+   */
+  runTestHook(hook: TestHook): Promise<void>;
   close(): Promise<void>;
 }

@@ -5,8 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ModelManifest } from './modelManifest.js';
 import { loadModelHost } from './modelHost.js';
-import type { VocodeRequest, VocodeResult, WorkerRequest, WorkerResponse } from './tasks.js';
-import type { TestHookRequest } from './testHooks.js';
+import type { ModelKey, VocodeRequest, VocodeResult, WorkerRequest, WorkerResponse } from './tasks.js';
+import { faultMatches, type FaultKind, type FaultTask, type TestHookRequest } from './testHooks.js';
 
 /** What the pool passes in `workerData`. */
 export interface InferenceWorkerData {
@@ -42,7 +42,13 @@ const host = await loadModelHost(manifest);
 host.warmUp(); // the worker is ready only when its first real request runs at full speed
 post({ kind: 'ready', vocoderEngine: host.vocoderEngine });
 
+/** A fault armed by `test-arm-fault` (test hooks only), fired by the next matching task. */
+let armed: { readonly task: FaultTask; readonly fault: FaultKind } | null = null;
+
 port.on('message', (request: WorkerRequest | TestHookRequest | ShutdownRequest | VocodeBatchRequest) => {
+  const fault = armedFault(request);
+  if (fault === 'crash') throw new Error('crash armed by a test hook'); // uncaught: the thread dies holding the task
+  if (fault === 'exit') process.exit(70);
   switch (request.kind) {
     case 'shutdown':
       host.close();
@@ -50,16 +56,20 @@ port.on('message', (request: WorkerRequest | TestHookRequest | ShutdownRequest |
       break;
     case 'run':
       answer(request.id, () => {
+        if (fault === 'throw') throw new Error(`model call failed (armed by a test hook): ${request.model}`);
         const outputs = host.run(request.model, request.feeds);
         // Outputs own their buffers (onnxRuntime.fromOrt copies), so they can be transferred.
         return [{ kind: 'ran', id: request.id, outputs }, Object.values(outputs).map((t) => t.data.buffer)];
       });
       break;
     case 'vocode':
-      answer(request.id, () => vocoded(request.id, host.vocode(request.request)));
+      answer(request.id, () => {
+        if (fault === 'throw') throw new Error('vocoder call failed (armed by a test hook)');
+        return vocoded(request.id, host.vocode(request.request));
+      });
       break;
     case 'vocode-batch': {
-      const results = host.vocodeBatch(request.requests);
+      const results = fault === 'throw' ? request.ids.map(() => new Error('vocoder call failed (armed by a test hook)')) : host.vocodeBatch(request.requests);
       request.ids.forEach((id, i) => {
         const r = results[i];
         answer(id, () => {
@@ -80,10 +90,25 @@ port.on('message', (request: WorkerRequest | TestHookRequest | ShutdownRequest |
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, request.ms);
       post({ kind: 'ran', id: request.id, outputs: {} });
       break;
+    case 'test-arm-fault':
+      if (!testHooks) return post({ kind: 'failed', id: request.id, message: 'test hooks are disabled' });
+      armed = { task: request.task, fault: request.fault };
+      post({ kind: 'ran', id: request.id, outputs: {} });
+      break;
     default:
       post({ kind: 'failed', id: (request as { id?: number }).id ?? -1, message: `unknown request kind ${(request as { kind: string }).kind}` });
   }
 });
+
+/** The armed fault this request fires (and disarms), or null. */
+function armedFault(request: { readonly kind: string; readonly model?: unknown }): FaultKind | null {
+  if (armed === null) return null;
+  const label = request.kind === 'run' ? (request.model as ModelKey) : request.kind === 'vocode' || request.kind === 'vocode-batch' ? 'vocode' : null;
+  if (label === null || !faultMatches(armed.task, label)) return null;
+  const { fault } = armed;
+  armed = null;
+  return fault;
+}
 
 function answer(id: number, work: () => [WorkerResponse, ArrayBufferLike[]]): void {
   let response: WorkerResponse;

@@ -18,7 +18,7 @@ import type { InferenceWorkerData, ShutdownRequest, VocodeBatchRequest } from '.
 import { loadManifest, type ModelManifest } from './modelManifest.js';
 import { pinNativeRuntime } from './onnxRuntime.js';
 import type { InferenceClient, ModelKey, Tensor, VocodeRequest, VocodeResult, WorkerRequest, WorkerResponse } from './tasks.js';
-import { testHooksEnabled, type TestHookRequest } from './testHooks.js';
+import { testHooksEnabled, type TestHook, type TestHookRequest } from './testHooks.js';
 
 /** What a task ran: an ONNX model by role, or a vocoder step. */
 export type TaskLabel = ModelKey | 'vocode';
@@ -183,9 +183,11 @@ export class WorkerPool implements InferenceClient {
 
   /**
    * Sends a test-only request (see testHooks.ts): `test-crash` kills the worker that takes it,
-   * `test-sleep` occupies one for `ms`. Only when the pool was created with CLONECAST_TEST_HOOKS=1.
+   * `test-sleep` occupies one for `ms`, `test-arm-fault` arms the worker that takes it to crash,
+   * exit or throw on its next task of a kind (resolves once armed). Only when the pool was created
+   * with CLONECAST_TEST_HOOKS=1.
    */
-  async runTestHook(hook: { kind: 'test-crash' } | { kind: 'test-sleep'; ms: number }, options: TaskOptions = {}): Promise<void> {
+  async runTestHook(hook: TestHook, options: TaskOptions = {}): Promise<void> {
     if (!this.testHooks) throw new Error('test hooks are disabled (set CLONECAST_TEST_HOOKS=1 before creating the pool)');
     await this.submit('vocode', (id) => ({ ...hook, id }) as TestHookRequest, new Set(), { priority: 'normal', ...options });
   }
@@ -432,7 +434,7 @@ function unexpected(response: WorkerResponse): Error {
  * drop the message and the task would wait forever.
  * @throws RuntimeError `inference_failed` for a detached buffer.
  */
-function handOver<T extends Float32Array | BigInt64Array | Int32Array | Uint8Array>(data: T, transfer: Set<ArrayBuffer>): T {
+function handOver<T extends Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array>(data: T, transfer: Set<ArrayBuffer>): T {
   const buffer = data.buffer;
   if (buffer.byteLength === 0) {
     if (isDetached(buffer)) throw new RuntimeError('inference_failed', 'a tensor buffer was already handed to the pool (run/vocode transfer their buffers: pass a copy)');

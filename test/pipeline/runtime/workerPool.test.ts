@@ -110,6 +110,32 @@ test('a crashing worker fails only its own task and is replaced', async () => {
   }
 });
 
+test('an armed fault fires on the worker\'s next task of its kind: crash and exit fail that task and replace the worker, throw fails only the call', async () => {
+  const exits: string[] = [];
+  const pool = createWorkerPool({ workers: 1, maxQueueWaitMs: 30000, hooks: { onWorkerExit: (d) => exits.push(d) } });
+  const chunk = (): VocodeRequest => ({ mel: new Float32Array(8 * 80).fill(-5), frames: 8, final: true, state: null, seed: 1 });
+  try {
+    await pool.ready;
+    await pool.runTestHook({ kind: 'test-arm-fault', task: 'vocode', fault: 'crash' });
+    const encoded = await pool.run('encoder', melWindow(0)); // not a vocoder task: untouched
+    assert.ok(encoded.embedding.data.length > 0);
+    assert.is(await codeOf(pool.vocode(chunk())), 'worker_crashed');
+    assert.equal(exits, ['crash armed by a test hook']);
+    assert.ok((await pool.vocode(chunk())).samples.length > 0, 'the replacement serves (and is not armed)');
+
+    await pool.runTestHook({ kind: 'test-arm-fault', task: 'synth', fault: 'exit' });
+    assert.is(await codeOf(pool.run('synthDecoder', { frames: { type: 'float32', data: new Float32Array(5 * 256), dims: [1, 5, 256] } })), 'worker_crashed');
+    assert.equal(exits[1], 'exit code 70');
+
+    await pool.runTestHook({ kind: 'test-arm-fault', task: 'encoder', fault: 'throw' });
+    assert.is(await codeOf(pool.run('encoder', melWindow(1))), 'inference_failed');
+    await pool.run('encoder', melWindow(2));
+    assert.is(exits.length, 2, 'a throwing call does not kill the worker');
+  } finally {
+    await pool.close();
+  }
+});
+
 test('a task that waits longer than maxQueueWaitMs is rejected as busy', async () => {
   const waits: number[] = [];
   const pool = createWorkerPool({ workers: 1, maxQueueWaitMs: 50, hooks: { onQueueWait: (s) => waits.push(s) } });
