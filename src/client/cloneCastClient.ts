@@ -21,6 +21,7 @@ import {
   type ReadyMessage,
   type ServerMessage,
   type StartedMessage,
+  type VoiceSavedMessage,
 } from '../server/protocol.js';
 import { CloneCastError } from './errors.js';
 import { readReferenceWav } from './referenceAudio.js';
@@ -47,7 +48,7 @@ export interface SpeakOptions {
   readonly final?: boolean;
 }
 
-type ControlReply = StartedMessage | ReadyMessage | { readonly type: 'voice.saved'; readonly voice: string };
+type ControlReply = StartedMessage | ReadyMessage | VoiceSavedMessage;
 
 /** A connected session. Emits `embedding` (EmbeddingMessage) and `error` (CloneCastError without an utterance id, when nothing awaits it). */
 export class CloneCastClient extends EventEmitter {
@@ -140,7 +141,7 @@ export class CloneCastClient extends EventEmitter {
   /** Stores the session's voice on the server; resolves with its id (for `useVoice` in later sessions). */
   async saveVoice(name?: string): Promise<string> {
     const reply = await this.request(name === undefined ? { type: 'voice.save' } : { type: 'voice.save', name }, ['voice.saved']);
-    return (reply as { voice: string }).voice;
+    return (reply as VoiceSavedMessage).voice;
   }
 
   /**

@@ -4,4 +4,4 @@ export { CloneCastError } from './errors.js';
 export { readReferenceWav, type ReferencePcm } from './referenceAudio.js';
 export { say, SAY_OUTPUT_RATE, type SayOptions, type SayResult } from './say.js';
 export { Speech } from './speech.js';
-export type { AudioFrame, DoneMessage, EmbeddingMessage, OutputFormat, ReadyMessage, StartedMessage } from '../server/protocol.js';
+export type { AudioFrame, DoneMessage, EmbeddingMessage, OutputFormat, ReadyMessage, StartedMessage, VoiceSavedMessage } from '../server/protocol.js';

@@ -18,6 +18,8 @@ export const FRAME_MS = 20;
 /** Utterance ids: what a client may use to name utterances (also safe in logs). */
 export const UTTERANCE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 export const MAX_VOICE_NAME_CHARS = 100;
+/** Decimals of the embedding vectors sent to clients (unit norm within about 1e-5 for 256-d). */
+export const EMBEDDING_DECIMALS = 6;
 
 // ---- client -> server -------------------------------------------------------------------------
 
@@ -77,6 +79,8 @@ export interface StartedMessage {
   readonly voice: string | null;
   readonly input: { readonly sampleRate: number } | null;
   readonly output: OutputFormat & { readonly frameMs: typeof FRAME_MS };
+  /** The saved voice's L2-normalised embedding when `voice` is given; null while enrolling. */
+  readonly embedding: number[] | null;
 }
 export interface EmbeddingMessage {
   readonly type: 'embedding';
@@ -85,11 +89,15 @@ export interface EmbeddingMessage {
   readonly speechSeconds: number;
   /** Cosine between this estimate and the previous one; null for the first window. */
   readonly movedCosine: number | null;
+  /** This estimate: the L2-normalised embedding (see `embeddingJson`). */
+  readonly embedding: number[];
 }
 export interface ReadyMessage {
   readonly type: 'ready';
   readonly windows: number;
   readonly speechSeconds: number;
+  /** The session's voice: its L2-normalised embedding. */
+  readonly embedding: number[];
 }
 export interface QueuedMessage {
   readonly type: 'queued';
@@ -122,6 +130,8 @@ export interface VoiceSavedMessage {
   readonly type: 'voice.saved';
   readonly voice: string;
   readonly name: string | null;
+  /** The stored voice's L2-normalised embedding (what `start {voice}` of this id sends back). */
+  readonly embedding: number[];
 }
 
 export type ServerMessage =
@@ -133,6 +143,15 @@ export type ServerMessage =
   | DoneMessage
   | VoiceSavedMessage
   | ErrorMessage;
+
+/**
+ * A speaker embedding as sent on the wire: the pipeline's vector, each value rounded to
+ * EMBEDDING_DECIMALS (formatting only; the same Float32Array always gives the same numbers).
+ */
+export function embeddingJson(embedding: Float32Array): number[] {
+  const f = 10 ** EMBEDDING_DECIMALS;
+  return Array.from(embedding, (x) => Math.round(x * f) / f);
+}
 
 // ---- parsing ----------------------------------------------------------------------------------
 

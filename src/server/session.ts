@@ -13,6 +13,7 @@ import { playUtterance, type PlayResult } from './player.js';
 import {
   FRAME_MS,
   PROTOCOL_VERSION,
+  embeddingJson,
   parseClientMessage,
   type CancelMessage,
   type OutputFormat,
@@ -187,11 +188,12 @@ export class Session {
     if (this.current.status !== 'awaitingStart') throw protocolError('already_started', 'this session has already started');
     const { engine, store } = this.deps;
     await engine.ready;
+    let loaded: Voice | null = null;
     if (msg.voice !== null) {
       const stored = await store.load(msg.voice, { embeddingDim: engine.embeddingDim, encoder: engine.encoderId });
       if (this.current.status !== 'awaitingStart') return; // closed while loading
-      const voice: Voice = { embedding: stored.embedding, windows: stored.windows, speechSeconds: stored.speechSeconds, id: stored.id };
-      this.state = { status: 'ready', output: msg.output, voice };
+      loaded = { embedding: stored.embedding, windows: stored.windows, speechSeconds: stored.speechSeconds, id: stored.id };
+      this.state = { status: 'ready', output: msg.output, voice: loaded };
     } else {
       const inputRate = msg.audio!.sampleRate;
       this.state = {
@@ -209,6 +211,7 @@ export class Session {
       voice: msg.voice,
       input: msg.audio,
       output: { ...msg.output, frameMs: FRAME_MS },
+      embedding: loaded === null ? null : embeddingJson(loaded.embedding),
     });
   }
 
@@ -227,7 +230,7 @@ export class Session {
       if (this.current !== state) return; // closed meanwhile
       for (const u of updates) {
         state.voice = { embedding: u.embedding, windows: u.windows, speechSeconds: u.speechSeconds, id: null };
-        this.send({ type: 'embedding', windows: u.windows, speechSeconds: u.speechSeconds, movedCosine: u.movedCosine });
+        this.send({ type: 'embedding', windows: u.windows, speechSeconds: u.speechSeconds, movedCosine: u.movedCosine, embedding: embeddingJson(u.embedding) });
       }
     }
     if (samples < bytes.length / 2) {
@@ -240,13 +243,17 @@ export class Session {
     const state = this.current;
     if (state.status === 'awaitingStart') throw protocolError('not_started', 'send start first');
     if (state.status === 'ready') {
-      this.send({ type: 'ready', windows: state.voice.windows, speechSeconds: state.voice.speechSeconds });
+      this.sendReady(state.voice);
       return;
     }
     if (state.status !== 'enrolling') return;
     if (state.voice === null) throw protocolError('no_voice', 'no encoder window has completed yet: send more speech');
     this.state = { status: 'ready', output: state.output, voice: state.voice };
-    this.send({ type: 'ready', windows: state.voice.windows, speechSeconds: state.voice.speechSeconds });
+    this.sendReady(state.voice);
+  }
+
+  private sendReady(voice: Voice): void {
+    this.send({ type: 'ready', windows: voice.windows, speechSeconds: voice.speechSeconds, embedding: embeddingJson(voice.embedding) });
   }
 
   private async onVoiceSave(msg: VoiceSaveMessage): Promise<void> {
@@ -259,7 +266,7 @@ export class Session {
       speechSeconds: voice.speechSeconds,
       encoder: engine.encoderId,
     });
-    this.send({ type: 'voice.saved', voice: stored.id, name: stored.name });
+    this.send({ type: 'voice.saved', voice: stored.id, name: stored.name, embedding: embeddingJson(stored.embedding) });
   }
 
   /** The session's current voice. @throws ProtocolError `not_started`, `no_voice`. */

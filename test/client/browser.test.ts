@@ -1,8 +1,8 @@
 /**
  * The browser toolbox in a real browser: Debian's chromium driven by playwright-core, a fake
- * microphone playing the reference WAV, a real server with real models. Enroll, save, speak,
- * check decoded audio reached the playout worklet, cancel, pick a saved voice; screenshot under
- * test-artifacts/. Skipped (with a message) only when /usr/bin/chromium is absent.
+ * microphone playing the reference WAV, a real server with real models. Enroll, save, map the
+ * saved voices, speak, check decoded audio reached the playout worklet, cancel, pick a saved
+ * voice; screenshot under test-artifacts/. Skipped (with a message) only when /usr/bin/chromium is absent.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -32,6 +32,32 @@ interface ToolboxStats {
   worklet: { received: number; played: number; dropped: number; underruns: number; flushed: number; buffered: number; jitterMs: number } | null;
   workletReports: number;
   utterances: { id: string; outcome: string; frames: number; firstFrameMs: number | null; ttfaMs: number; rtf: number }[];
+}
+
+/** A voice as the page keeps it in localStorage (src/client/static/app.js). */
+interface SavedVoice {
+  id: string;
+  name: string;
+  embedding?: number[];
+}
+
+const SAVED = `JSON.parse(localStorage.getItem('clonecast.voices') ?? '[]')`;
+
+function assertUnitVector(v: number[] | undefined, what: string): void {
+  assert.ok(Array.isArray(v) && v.length === 256, `${what}: a 256-d vector`);
+  const norm = Math.hypot(...v!);
+  assert.ok(Math.abs(norm - 1) < 1e-4, `${what}: norm ${norm}`);
+}
+
+/** Pixels of the voice map's red dots (src/client/static/pca.js draws them #c33 on #fafafa). */
+function mapDotPixels(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const canvas = document.getElementById('voice-map') as HTMLCanvasElement;
+    const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 180 && pixels[i + 1] < 90) n++;
+    return n;
+  });
 }
 
 let ts: TestServer;
@@ -74,9 +100,9 @@ test('the server serves the toolbox modules by plain name only', async () => {
 
 if (!existsSync(CHROMIUM)) {
   console.warn(`browser toolbox test SKIPPED: ${CHROMIUM} is absent (apt-get install chromium; scripts/setup-test-deps.sh)`);
-  test.skip('toolbox in chromium: enroll, save, speak, playout, cancel, pick a voice', () => undefined);
+  test.skip('toolbox in chromium: enroll, save, map, speak, playout, cancel, pick a voice', () => undefined);
 } else {
-  test('toolbox in chromium: enroll, save, speak, playout, cancel, pick a voice', async () => {
+  test('toolbox in chromium: enroll, save, map, speak, playout, cancel, pick a voice', async () => {
     const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
     const errors: string[] = [];
     try {
@@ -100,14 +126,32 @@ if (!existsSync(CHROMIUM)) {
       assert.ok(s.captureFrames >= 160, `${s.captureFrames} 20 ms microphone frames streamed`);
       assert.ok(s.levelPeak > 0.3, `level meter peaked at ${s.levelPeak}`);
 
-      // Save it: the browser keeps the list.
+      // Save it: the browser keeps the list, each voice with the vector the server sent.
       await page.fill('#voice-name', 'browser test');
       await page.click('#save');
       await until(`document.querySelectorAll('#voice-list option').length === 1`);
-      const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('clonecast.voices') ?? '[]') as { id: string; name: string }[]);
+      let stored = (await page.evaluate(SAVED)) as SavedVoice[];
       assert.is(stored.length, 1);
       assert.is(stored[0].name, 'browser test');
       assert.match(stored[0].id, /^[A-Za-z0-9_-]{21}$/);
+      assertUnitVector(stored[0].embedding, 'microphone voice');
+      assert.match((await page.textContent('#map-note')) ?? '', /^1 voices on the map/);
+
+      // A second voice, enrolled from the reference file: the map shows both real voices.
+      await page.setInputFiles('#file', REFERENCE);
+      await until(`document.getElementById('message').textContent.startsWith('voice ready')`);
+      await page.fill('#voice-name', 'file voice');
+      await page.click('#save');
+      await until(`document.querySelectorAll('#voice-list option').length === 2`);
+      stored = (await page.evaluate(SAVED)) as SavedVoice[];
+      assert.equal(stored.map((v) => v.name), ['browser test', 'file voice']);
+      assertUnitVector(stored[1].embedding, 'file voice');
+      const same = stored[0].embedding!.reduce((sum, x, i) => sum + x * stored[1].embedding![i], 0);
+      console.log('toolbox: cosine between the microphone and the file enrollment of one speaker', same.toFixed(3));
+      assert.ok(same > 0.7 && same < 0.99999, `one speaker through two paths: close, not identical (cosine ${same})`);
+      assert.match((await page.textContent('#map-note')) ?? '', /^2 voices on the map/);
+      const dots = await mapDotPixels(page);
+      assert.ok(dots > 20, `${dots} map dot pixels`);
 
       // Speak: every frame is decoded and every decoded sample is played by the worklet.
       await page.fill('#text', 'Hello there. This is my cloned voice, speaking from the browser.');
@@ -151,9 +195,14 @@ if (!existsSync(CHROMIUM)) {
       await until(`document.getElementById('message').textContent.startsWith('error no_speakable_text')`);
       assert.ok(await page.isDisabled('#cancel'), 'nothing to cancel');
 
-      // Pick the saved voice in a new session and speak with it.
+      // Pick the first saved voice in a new session and speak with it. Its stored vector is dropped
+      // first (as a page from before vectors would have it): start {voice} brings the same one back.
+      await page.evaluate(`localStorage.setItem('clonecast.voices', JSON.stringify(${SAVED}.map((v, i) => (i === 0 ? { id: v.id, name: v.name } : v))))`);
+      await page.selectOption('#voice-list', stored[0].id);
       await page.click('#use');
       await until(`document.getElementById('message').textContent.startsWith('using voice ${stored[0].id}')`);
+      const reloaded = (await page.evaluate(SAVED)) as SavedVoice[];
+      assert.equal(reloaded[0].embedding, stored[0].embedding, 'the reloaded voice carries the vector it was saved with');
       await page.fill('#text', 'Back again.');
       await page.click('#speak');
       await until(`${STATS}.utterances.length === 3`);
@@ -174,26 +223,13 @@ if (!existsSync(CHROMIUM)) {
       const page: Page = await browser.newPage();
       page.on('pageerror', (e) => errors.push(e.message));
       await page.addInitScript(() => delete (window as { AudioDecoder?: unknown }).AudioDecoder);
-      // Voices saved with embedding vectors (protocol v1 sends none; a later version may): the map shows them.
-      await page.addInitScript(() => {
-        const voice = (name: string, v: number[]) => ({ id: `${name}-000000000000000000`.slice(0, 21), name, embedding: v });
-        const voices = [voice('ann', [1, 0, 0, 0]), voice('bob', [0.9, 0.1, 0, 0]), voice('cat', [0, 0, 1, 0])];
-        localStorage.setItem('clonecast.voices', JSON.stringify(voices));
-      });
       const until = (fn: string) => page.waitForFunction(fn, undefined, { timeout: 60000, polling: 50 });
       const STATS = '(window.clonecastToolbox.stats)';
       await page.goto(`${base}/`);
       await page.waitForSelector('#connection[data-state="connected"]', { timeout: 20000 });
 
-      assert.match((await page.textContent('#map-note')) ?? '', /^3 voices on the map/);
-      const redDots = await page.evaluate(() => {
-        const canvas = document.getElementById('voice-map') as HTMLCanvasElement;
-        const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-        let n = 0;
-        for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 180 && pixels[i + 1] < 90) n++;
-        return n;
-      });
-      assert.ok(redDots > 20, `${redDots} map dot pixels`);
+      assert.match((await page.textContent('#map-note')) ?? '', /^No map yet/);
+      assert.is(await mapDotPixels(page), 0, 'no saved voices, no dots');
 
       await page.setInputFiles('#file', REFERENCE);
       await until(`document.getElementById('message').textContent.startsWith('voice ready')`);
@@ -208,7 +244,7 @@ if (!existsSync(CHROMIUM)) {
       assert.is(s.framesDecoded, s.utterances[0].frames);
       assert.is(s.samplesToWorklet, s.utterances[0].frames * 960, 'PCM 48 kHz: 960 samples per frame');
       mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: `${ARTIFACTS}toolbox-pcm-map.png`, fullPage: true });
+      await page.screenshot({ path: `${ARTIFACTS}toolbox-pcm.png`, fullPage: true });
       assert.equal(errors, [], 'no page errors');
     } finally {
       await browser.close();

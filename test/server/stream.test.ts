@@ -14,10 +14,12 @@ interface Ctx {
   ts: TestServer;
   voice: string;
   clients: TestClient[];
+  /** The saved voice's embedding as `voice.saved` sent it. */
+  vector: number[];
   /** Frames of a completed "Hello there." with the saved voice (frame count is deterministic). */
   helloFrames: number;
 }
-const stream = suite<Ctx>('stream', { ts: undefined as never, voice: '', clients: [], helloFrames: 0 });
+const stream = suite<Ctx>('stream', { ts: undefined as never, voice: '', vector: [], clients: [], helloFrames: 0 });
 
 stream.before(async (ctx) => {
   ctx.ts = await startTestServer();
@@ -39,9 +41,21 @@ async function connect(ctx: Ctx): Promise<TestClient> {
 async function withVoice(ctx: Ctx, output?: object): Promise<TestClient> {
   const c = await connect(ctx);
   c.json({ type: 'start', voice: ctx.voice, ...(output ? { output } : {}) });
-  assert.is((await c.next('started')).state, 'ready');
+  const started = await c.next('started');
+  assert.is(started.state, 'ready');
+  assert.equal(started.embedding, ctx.vector, 'start {voice} sends back the saved vector');
   return c;
 }
+
+/** A 256-d embedding vector of unit L2 norm (the wire rounds values to 6 decimals). */
+function assertUnitVector(v: unknown, what: string): asserts v is number[] {
+  assert.ok(Array.isArray(v) && v.length === 256, `${what}: a 256-d vector`);
+  assert.ok(v.every((x) => typeof x === 'number' && Number.isFinite(x)), `${what}: finite numbers`);
+  const norm = Math.hypot(...v);
+  assert.ok(Math.abs(norm - 1) < 1e-4, `${what}: norm ${norm}`);
+}
+
+const cosine = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0) / (Math.hypot(...a) * Math.hypot(...b));
 
 /** Speaks `text` as one utterance and waits for its done; returns the done and its frames. */
 async function speak(c: TestClient, id: string, text: string): Promise<{ done: Record<string, any>; frames: AudioFrame[] }> {
@@ -113,6 +127,7 @@ stream('reference speech streamed in chunks yields embedding events, then ready 
   const started = await c.next('started');
   assert.is(started.state, 'enrolling');
   assert.equal(started.output, { format: 'opus', sampleRate: 48000, channels: 1, frameMs: 20 });
+  assert.is(started.embedding, null, 'no vector before the first window');
   for (let at = 0; at < pcm.length; at += 1234) c.binary(pcmBytes(pcm, at, Math.min(pcm.length, at + 1234))); // odd sizes of chunks
   c.json({ type: 'enroll.end' });
   const ready = await c.next('ready');
@@ -121,18 +136,25 @@ stream('reference speech streamed in chunks yields embedding events, then ready 
   assert.is(ready.windows, updates.length);
   updates.forEach((u, i) => {
     assert.is(u.windows, i + 1);
+    assertUnitVector(u.embedding, `embedding event ${i + 1}`);
     if (i === 0) assert.is(u.movedCosine, null);
     else {
       assert.ok(u.movedCosine > -1.0001 && u.movedCosine < 1.0001);
       assert.ok(u.speechSeconds > updates[i - 1].speechSeconds);
+      // movedCosine is the cosine between this vector and the previous one, as the vectors show.
+      assert.ok(Math.abs(cosine(u.embedding, updates[i - 1].embedding) - u.movedCosine) < 1e-4);
     }
   });
   assert.ok(ready.speechSeconds >= 1.6 && ready.speechSeconds <= 5);
+  assertUnitVector(ready.embedding, 'ready');
+  assert.equal(ready.embedding, updates[updates.length - 1].embedding, 'ready carries the last estimate');
   c.json({ type: 'voice.save', name: 'speaker 1363' });
   const saved = await c.next('voice.saved');
   assert.match(saved.voice, /^[A-Za-z0-9_-]{21}$/);
   assert.is(saved.name, 'speaker 1363');
+  assert.equal(saved.embedding, ready.embedding, 'the saved vector is the session voice');
   ctx.voice = saved.voice;
+  ctx.vector = saved.embedding;
 });
 
 stream('reference speech at 8 kHz (telephone rate) enrolls as well', async (ctx) => {
@@ -297,7 +319,9 @@ stream('shutting down closes open sessions with 1001; a saved voice survives the
   await ctx.ts.stop(true);
   assert.is(await open.closed, 1001);
   ctx.ts = await startTestServer({ dataDir: ctx.ts.dataDir });
-  const c = await withVoice(ctx);
+  const c = await withVoice(ctx); // asserts the reloaded voice's vector equals the one voice.saved sent
+  c.json({ type: 'enroll.end' });
+  assert.equal((await c.next('ready')).embedding, ctx.vector, 'ready of a loaded voice carries the same vector');
   const { done, frames } = await speak(c, 'again', 'Hello there.');
   assert.is(done.outcome, 'completed');
   assert.is(frames.length, ctx.helloFrames, 'the stored embedding speaks exactly like the enrolled one');

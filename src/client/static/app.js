@@ -23,7 +23,7 @@ window.clonecastToolbox = { stats };
 let session = null; // the open protocol session (openSession)
 let state = 'closed'; // the server's session state: awaitingStart | enrolling | ready | closed
 let hasVoice = false; // an embedding exists: speak and voice.save are allowed
-let embedding = null; // the voice's embedding vector, when the server sends one (protocol v1 does not)
+let embedding = null; // the voice's L2-normalised embedding vector, as the server last sent it
 let voiceId = null; // the session's voice id once saved or loaded (to resume it after an idle close)
 let capture = null; // microphone: { context, stream }
 let reference = []; // Int16Array chunks of the reference, for its picture
@@ -102,6 +102,10 @@ function onMessage(m) {
       state = m.state;
       voiceId = m.voice;
       hasVoice = m.state === 'ready';
+      if (Array.isArray(m.embedding)) {
+        embedding = m.embedding;
+        attachVector(m.voice, m.embedding); // a voice saved by an older page may lack it
+      }
       say(m.voice ? `using voice ${m.voice}` : 'enrolling: speak or stream the reference');
       break;
     case 'embedding':
@@ -123,7 +127,7 @@ function onMessage(m) {
       break;
     case 'voice.saved':
       voiceId = m.voice;
-      rememberVoice(m.voice, m.name, embedding);
+      rememberVoice(m.voice, m.name, Array.isArray(m.embedding) ? m.embedding : embedding);
       say(`saved voice ${m.name ?? ''} (${m.voice})`);
       break;
     case 'queued':
@@ -232,6 +236,16 @@ function rememberVoice(id, name, vector) {
   listVoices(id);
 }
 
+/** Stores the server's vector with a saved voice of this browser (no-op for voices not listed). */
+function attachVector(id, vector) {
+  const voices = savedVoices();
+  const voice = voices.find((v) => v.id === id);
+  if (!voice) return;
+  voice.embedding = vector;
+  localStorage.setItem(VOICES_KEY, JSON.stringify(voices));
+  drawMap();
+}
+
 function listVoices(selected) {
   const list = $('voice-list');
   list.replaceChildren(...savedVoices().map((v) => new Option(v.name, v.id, false, v.id === selected)));
@@ -245,7 +259,7 @@ function drawMap() {
   drawVoiceMap($('voice-map'), pca2(mapped.map((v) => v.embedding)), mapped.map((v) => v.name));
   $('map-note').textContent = mapped.length
     ? `${mapped.length} voices on the map: nearby points are similar voices.`
-    : 'No map yet: it needs embedding vectors, and protocol v1 sends none (only windows, seconds and stability).';
+    : 'No map yet: save voices to see them here (each saved voice keeps its embedding vector).';
 }
 
 async function useVoice(id) {
