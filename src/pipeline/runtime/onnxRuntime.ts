@@ -141,7 +141,9 @@ export function fromOrt(value: ort.Tensor): Tensor {
       return { type: 'int64', data: new BigInt64Array(value.data as BigInt64Array), dims };
     case 'int32':
       return { type: 'int32', data: new Int32Array(value.data as Int32Array), dims };
+    case 'float64':
+      return { type: 'float64', data: new Float64Array(value.data as Float64Array), dims };
     default:
-      throw new Error(`unsupported output element type ${value.type} (supported: float32, int64, int32)`);
+      throw new Error(`unsupported output element type ${value.type} (supported: float32, float64, int64, int32)`);
   }
 }

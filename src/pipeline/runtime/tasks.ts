@@ -5,8 +5,8 @@
 
 /** A plain tensor that crosses thread boundaries (no onnxruntime types outside the runtime). */
 export interface Tensor {
-  readonly type: 'float32' | 'int64' | 'int32';
-  readonly data: Float32Array | BigInt64Array | Int32Array;
+  readonly type: 'float32' | 'int64' | 'int32' | 'float64';
+  readonly data: Float32Array | BigInt64Array | Int32Array | Float64Array;
   readonly dims: readonly number[];
 }
 
