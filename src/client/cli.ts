@@ -5,6 +5,7 @@
  *   clonecast say     --server ws://HOST:PORT (--voice ref.wav | --voice-id ID) --text "..." --out out.wav [--save-voice] [--json]
  *   clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine native|onnx-loop|griffin-lim] [--seed N]
  *   clonecast embed   --in a.wav [--in b.wav ...] [--models DIR] [--json]
+ *   clonecast import-rtvc --encoder encoder.pt --synthesizer synthesizer.pt --vocoder vocoder.pt --out DIR [--json]
  * Exit codes: 0 success, 1 failure (the error's code and message on stderr), 2 bad usage.
  */
 import { parseArgs } from 'node:util';
@@ -16,13 +17,16 @@ const USAGE = `usage:
   clonecast say     --server ws://HOST:PORT (--voice ref.wav | --voice-id ID) --text "Hello there." --out out.wav [--save-voice] [--json]
   clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine native|onnx-loop|griffin-lim] [--seed N]
   clonecast embed   --in a.wav [--in b.wav ...] [--models DIR] [--json]
+  clonecast import-rtvc --encoder encoder.pt --synthesizer synthesizer.pt --vocoder vocoder.pt --out DIR [--json]
 
   serve     starts the server (HTTP + WebSocket /v1/stream); PORT env or 8080, CLONECAST_MODELS env or ./models
   say       clones the voice of ref.wav (or uses a saved voice), speaks the text, writes a 16 kHz WAV;
             --json prints {"ttfaMs","rtf","audioSeconds","embeddingWindows"} (ttfaMs: speak sent -> first frame, at the client)
   resynth   real speech -> mel -> vocoder -> WAV (checks the vocoder alone)
   embed     voice embeddings of WAV files with the served speaker encoder, and their cosine similarities;
-            --json prints {"encoderId","files":[{"file","windows","speechSeconds","embedding"}],"cosines"}`;
+            --json prints {"encoderId","files":[{"file","windows","speechSeconds","embedding"}],"cosines"}
+  import-rtvc  converts your Real-Time-Voice-Cloning checkpoints into a model directory for serve --models DIR
+            (runs /usr/bin/python3 with torch, or CLONECAST_PYTHON); --json prints {"out","parameters","files"}`;
 
 class UsageError extends Error {}
 
@@ -37,6 +41,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return resynthCommand(rest);
     case 'embed':
       return embedCommand(rest);
+    case 'import-rtvc':
+      return importRtvcCommand(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -145,6 +151,23 @@ async function embedCommand(args: readonly string[]): Promise<number> {
       const others = result.cosines[i].map((c, j) => (j === i ? null : `${c.toFixed(3)} to #${j + 1}`)).filter((x) => x !== null);
       process.stdout.write(`#${i + 1} ${f.file}: ${f.windows} windows, ${f.speechSeconds.toFixed(1)} s of speech${others.length ? `; cosine ${others.join(', ')}` : ''}\n`);
     });
+  }
+  return 0;
+}
+
+/** RTVC checkpoints -> a model directory (src/client/importRtvc.ts). */
+async function importRtvcCommand(args: readonly string[]): Promise<number> {
+  const { values } = parse(args, { encoder: 'string', synthesizer: 'string', vocoder: 'string', out: 'string', json: 'boolean' });
+  const { importRtvc } = await import('./importRtvc.js');
+  const result = await importRtvc({
+    encoder: required(values.encoder, '--encoder'), synthesizer: required(values.synthesizer, '--synthesizer'),
+    vocoder: required(values.vocoder, '--vocoder'), out: required(values.out, '--out'),
+  });
+  if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else {
+    const p = result.parameters;
+    process.stdout.write(`wrote ${result.out}: ${result.files.length} ONNX graphs + manifest.json (encoder ${p.encoder}, synthesizer ${p.synthesizer}, ` +
+      `vocoder ${p.vocoder} parameters); serve it with: clonecast serve --models ${result.out}\n`);
   }
   return 0;
 }
