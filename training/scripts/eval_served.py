@@ -79,8 +79,17 @@ def references(work: Path) -> dict[str, Path]:
 
 
 def served_embeddings(files: list[Path]) -> list[np.ndarray]:
-    """Embeddings of 16 kHz WAVs by `clonecast embed` (the served encoder)."""
-    run = subprocess.run(["node", str(CLI), "embed", *[a for f in files for a in ("--in", str(f))], "--json"],
+    """Embeddings of 16 kHz WAVs by `clonecast embed` (the served encoder). A clip shorter than 3.2 s
+    is embedded repeated up to that length, so a short sentence still fills the encoder's 1.6 s windows."""
+    inputs = []
+    for f in files:
+        audio = load_audio(f)
+        if len(audio) < 3.2 * 16000:
+            audio = np.tile(audio, int(np.ceil(3.2 * 16000 / max(1, len(audio)))))
+            f = f.with_suffix(".repeated.wav")
+            sf.write(f, audio, 16000, subtype="PCM_16")
+        inputs.append(f)
+    run = subprocess.run(["node", str(CLI), "embed", *[a for f in inputs for a in ("--in", str(f))], "--json"],
                          capture_output=True, text=True, check=True)
     return [np.asarray(f["embedding"], dtype=np.float32) for f in json.loads(run.stdout)["files"]]
 
