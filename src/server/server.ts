@@ -247,8 +247,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
 }
 
-/** CLONECAST_VOCODER=wavernn|griffin-lim overrides the model directory's served vocoder. */
+/** CLONECAST_VOCODER=wavernn|griffin-lim overrides the model directory's served vocoder; other values fail the start. */
 function vocoderFromEnv(): 'wavernn' | 'griffin-lim' | undefined {
   const value = process.env.CLONECAST_VOCODER;
-  return value === 'wavernn' || value === 'griffin-lim' ? value : undefined;
+  if (value === undefined || value === '') return undefined;
+  if (value !== 'wavernn' && value !== 'griffin-lim') throw new Error(`CLONECAST_VOCODER must be "wavernn" or "griffin-lim", not "${value}"`);
+  return value;
 }

@@ -47,7 +47,7 @@ export interface Vocoder {
 
 export interface CreateVocoderOptions {
   /**
-   * Force an engine (benchmarks, tests, operators via CLONECAST_VOCODER=native|onnx-loop|griffin-lim);
+   * Force an engine (benchmarks, tests, operators via CLONECAST_VOCODER_ENGINE=native|onnx-loop|griffin-lim);
    * default: native if built, else onnx-loop, else griffin-lim.
    */
   readonly engine?: VocoderEngine;
@@ -105,13 +105,16 @@ export async function createVocoder(modelsDir: string, manifest: VocoderManifest
   };
 }
 
-/** CLONECAST_VOCODER, when set, names the default engine. */
+/**
+ * CLONECAST_VOCODER_ENGINE, when set, names the default engine. (CLONECAST_VOCODER is the server's
+ * choice between the neural vocoder and Griffin-Lim; this one picks how the neural vocoder runs.)
+ */
 function engineFromEnv(): VocoderEngine | undefined {
-  const value = process.env.CLONECAST_VOCODER;
+  const value = process.env.CLONECAST_VOCODER_ENGINE;
   if (value === undefined || value === '') return undefined;
   const engines: readonly VocoderEngine[] = ['native', 'onnx-loop', 'griffin-lim'];
   if (!engines.includes(value as VocoderEngine)) {
-    throw new VocoderError('vocoder_unavailable', `CLONECAST_VOCODER must be one of ${engines.join(', ')} (got "${value}")`);
+    throw new VocoderError('vocoder_unavailable', `CLONECAST_VOCODER_ENGINE must be one of ${engines.join(', ')} (got "${value}")`);
   }
   return value as VocoderEngine;
 }

@@ -27,12 +27,12 @@ test('is the default engine when there are no vocoder weights', () => {
   assert.is(voc.engine, 'griffin-lim');
 });
 
-test('CLONECAST_VOCODER=griffin-lim makes it the default even with vocoder weights', async () => {
-  process.env.CLONECAST_VOCODER = 'griffin-lim';
+test('CLONECAST_VOCODER_ENGINE=griffin-lim makes it the default even with vocoder weights', async () => {
+  process.env.CLONECAST_VOCODER_ENGINE = 'griffin-lim';
   try {
     const withWeights = await createVocoder(MODELS_DIR, readManifest());
     assert.is(withWeights.engine, 'griffin-lim');
-    process.env.CLONECAST_VOCODER = 'wavenet';
+    process.env.CLONECAST_VOCODER_ENGINE = 'wavenet';
     try {
       await createVocoder(MODELS_DIR, readManifest());
       assert.unreachable('should throw');
@@ -40,7 +40,7 @@ test('CLONECAST_VOCODER=griffin-lim makes it the default even with vocoder weigh
       assert.is((err as { code?: string }).code, 'vocoder_unavailable');
     }
   } finally {
-    delete process.env.CLONECAST_VOCODER;
+    delete process.env.CLONECAST_VOCODER_ENGINE;
   }
 });
 
