@@ -70,7 +70,10 @@ export interface Enrollment {
   push(pcm: Int16Array): Promise<readonly EmbeddingUpdate[]>;
   /** The newest estimate, or null before the first complete window. */
   readonly latest: EmbeddingUpdate | null;
-  /** Further pushes reject with `closed`; pending ones still resolve. */
+  /**
+   * Further pushes reject with `closed`; pending ones still resolve: with the windows already being
+   * embedded, or with none when their inference was still queued (those tasks are dropped).
+   */
   close(): void;
 }
 
@@ -166,6 +169,11 @@ export class VoicePipeline {
     return this.models().manifest.encoder.file.sha256;
   }
 
+  /** Inference tasks waiting for a worker (0 in-process or before the pool exists). */
+  get queuedTasks(): number {
+    return this.pool ? this.pool.stats().queued : 0;
+  }
+
   /** Name of the vocoder engine in use, or `unavailable: <why>`. */
   get vocoderEngine(): string {
     return this.pool ? this.pool.vocoderEngine : this.inProcess?.vocoderEngine ?? 'unknown';
@@ -177,16 +185,27 @@ export class VoicePipeline {
    */
   createEnrollment(inputRate: number): Enrollment {
     const { embedder } = this.models();
-    const client = this.timed(this.client(() => ({ priority: 'normal' })));
+    // Closing aborts: windows still queued for a worker leave the queue instead of running for no one.
+    const closing = new AbortController();
+    const client = this.timed(this.client(() => ({ priority: 'normal', signal: closing.signal })));
     const windows = slidingWindowEmbedder({ client, config: embedder, inputRate });
     let open = true;
+    const push = async (pcm: Int16Array): Promise<readonly EmbeddingUpdate[]> => {
+      try {
+        return await windows.push(int16ToFloat(pcm));
+      } catch (err) {
+        if (closing.signal.aborted) return [];
+        throw err;
+      }
+    };
     return {
-      push: (pcm) => (open ? windows.push(int16ToFloat(pcm)) : Promise.reject(new PipelineError('closed', 'enrollment closed'))),
+      push: (pcm) => (open ? push(pcm) : Promise.reject(new PipelineError('closed', 'enrollment closed'))),
       get latest() {
         return windows.latest;
       },
       close: () => {
         open = false;
+        closing.abort();
       },
     };
   }

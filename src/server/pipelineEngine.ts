@@ -96,7 +96,7 @@ export function createPipelineEngine(options: PipelineEngineOptions): SpeechEngi
       }
     },
 
-    stats: () => ({ ...live }),
+    stats: () => ({ ...live, inferenceQueued: pipeline.queuedTasks }),
 
     runTestHook: (hook) => pipeline.runTestHook(hook),
 

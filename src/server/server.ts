@@ -107,6 +107,12 @@ export interface ServerStats {
   readonly enrollments: number;
   /** Inference tasks a worker is running right now. */
   readonly inferenceRunning: number;
+  /** Inference tasks waiting for a worker. */
+  readonly inferenceQueued: number;
+  /** Open WebSockets (a session's socket until its close completes). */
+  readonly sockets: number;
+  /** Bytes held for sockets: unsent output (`ws.bufferedAmount`, all sockets) plus received messages waiting in session inboxes. */
+  readonly bufferedBytes: number;
 }
 
 /**
@@ -144,6 +150,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const store = createVoiceStore(options.dataDir ?? process.env.CLONECAST_DATA ?? join(process.cwd(), 'data', 'server'));
   await store.sweepInterrupted(); // leftovers of saves a crash cut short are never voices
   const sessions = new Set<Session>();
+  const inbound = { bytes: 0 };
   let closing = false;
   let closed: Promise<void> | null = null;
   let failed = false;
@@ -194,6 +201,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         log: options.log,
         admitMessage: () => messageRate.take(ip),
         utteranceSlots,
+        inbound,
         onClosed: (s) => {
           sessions.delete(s);
           release();
@@ -242,6 +250,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       sessions: sessions.size,
       utterances: [...sessions].reduce((n, s) => n + s.pendingUtterances, 0),
       ...engine.stats(),
+      sockets: wss.clients.size,
+      bufferedBytes: inbound.bytes + [...wss.clients].reduce((n, ws) => n + ws.bufferedAmount, 0),
     }),
     runTestHook: (hook) => engine.runTestHook(hook),
   };

@@ -64,6 +64,8 @@ export interface SessionDeps {
   readonly utteranceSlots?: { tryAcquire(): boolean; release(): void };
   /** Per-IP message rate limit: false drops the message (`rate_limited`). Default: always true. */
   readonly admitMessage?: () => boolean;
+  /** Server-wide count of received bytes waiting in session inboxes (for `RunningServer.stats()`). */
+  readonly inbound?: { bytes: number };
 }
 
 /** Inbox bounds before the socket is paused. */
@@ -150,6 +152,7 @@ export class Session {
     this.armIdleTimer();
     this.inboxMessages += 1;
     this.inboxBytes += data.length;
+    if (this.deps.inbound) this.deps.inbound.bytes += data.length;
     if (this.inboxMessages > INBOX_MAX_MESSAGES || this.inboxBytes > this.deps.limits.maxFrameBytes) this.ws.pause();
     this.inbox = this.inbox.then(async () => {
       try {
@@ -161,6 +164,7 @@ export class Session {
       } finally {
         this.inboxMessages -= 1;
         this.inboxBytes -= data.length;
+        if (this.deps.inbound) this.deps.inbound.bytes -= data.length;
         if (this.ws.isPaused && this.inboxMessages <= INBOX_MAX_MESSAGES / 2) this.ws.resume();
       }
     });

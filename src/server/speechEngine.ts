@@ -77,7 +77,7 @@ export interface SpeechEngine {
     readonly stages: StageSeconds;
   }): AsyncIterable<Float32Array>;
   /** Work alive right now, for `RunningServer.stats()` (tests count it to prove cancellation frees it). */
-  stats(): { readonly syntheses: number; readonly enrollments: number; readonly inferenceRunning: number };
+  stats(): { readonly syntheses: number; readonly enrollments: number; readonly inferenceRunning: number; readonly inferenceQueued: number };
   /**
    * Test only: passes a hook to the inference pool (honoured only with CLONECAST_TEST_HOOKS=1).
    * @throws Error when hooks are disabled.
