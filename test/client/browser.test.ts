@@ -1,12 +1,12 @@
 /**
  * The browser toolbox in a real browser: Debian's chromium driven by playwright-core, a fake
- * microphone playing the reference WAV, a real server with real models. Enroll, save, map the
- * saved voices, speak, check decoded audio reached the playout worklet, cancel, pick a saved
- * voice; screenshot under test-artifacts/. Skipped (with a message) only when /usr/bin/chromium is absent.
+ * microphone playing the reference WAV, a real server with real models. Enroll (microphone, a
+ * dropped file), save, map the saved voices, speak, check decoded audio reached the playout
+ * worklet and both mel pictures were drawn, cancel, pick a saved voice; screenshot under test-artifacts/. Skipped (with a message) only when /usr/bin/chromium is absent.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -58,6 +58,31 @@ function mapDotPixels(page: Page): Promise<number> {
     for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 180 && pixels[i + 1] < 90) n++;
     return n;
   });
+}
+
+/**
+ * How much of a mel-spectrogram canvas was painted: `opaque` pixels (an undrawn canvas is
+ * transparent) and `lit` ones (brighter than the #111 background: energy in that band and frame).
+ */
+function melPixels(page: Page, id: string): Promise<{ total: number; opaque: number; lit: number }> {
+  return page.evaluate((canvasId) => {
+    const canvas = document.getElementById(canvasId) as HTMLCanvasElement;
+    const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let opaque = 0;
+    let lit = 0;
+    for (let i = 0; i < pixels.length; i += 4) {
+      if (pixels[i + 3] === 255) opaque++;
+      if (pixels[i] > 60) lit++;
+    }
+    return { total: pixels.length / 4, opaque, lit };
+  }, id);
+}
+
+/** The picture of speech: every pixel painted, and both loud and quiet regions (not one flat colour). */
+async function assertMelDrawn(page: Page, id: string): Promise<void> {
+  const { total, opaque, lit } = await melPixels(page, id);
+  assert.is(opaque, total, `${id}: every pixel painted`);
+  assert.ok(lit > 0.05 * total && lit < 0.95 * total, `${id}: ${lit} of ${total} pixels show energy`);
 }
 
 let ts: TestServer;
@@ -125,6 +150,7 @@ if (!existsSync(CHROMIUM)) {
       let s = await stats();
       assert.ok(s.captureFrames >= 160, `${s.captureFrames} 20 ms microphone frames streamed`);
       assert.ok(s.levelPeak > 0.3, `level meter peaked at ${s.levelPeak}`);
+      await assertMelDrawn(page, 'reference-mel');
 
       // Save it: the browser keeps the list, each voice with the vector the server sent.
       await page.fill('#voice-name', 'browser test');
@@ -137,9 +163,15 @@ if (!existsSync(CHROMIUM)) {
       assertUnitVector(stored[0].embedding, 'microphone voice');
       assert.match((await page.textContent('#map-note')) ?? '', /^1 voices on the map/);
 
-      // A second voice, enrolled from the reference file: the map shows both real voices.
-      await page.setInputFiles('#file', REFERENCE);
-      await until(`document.getElementById('message').textContent.startsWith('voice ready')`);
+      // A second voice, enrolled from the reference file dropped on the page: the map shows both real voices.
+      const dropped = await page.evaluateHandle((base64) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], 'dropped.wav', { type: 'audio/wav' }));
+        return transfer;
+      }, readFileSync(REFERENCE).toString('base64'));
+      await page.dispatchEvent('body', 'drop', { dataTransfer: dropped });
+      await until(`document.getElementById('message').textContent.startsWith('voice ready')`); // it said "saved voice" before
+      assert.ok(Number(await page.textContent('#windows')) >= 4, 'the dropped 5 s file completes at least 4 windows');
       await page.fill('#voice-name', 'file voice');
       await page.click('#save');
       await until(`document.querySelectorAll('#voice-list option').length === 2`);
@@ -170,6 +202,7 @@ if (!existsSync(CHROMIUM)) {
       assert.is(s.worklet!.played, s.samplesToWorklet);
       assert.ok(first.firstFrameMs !== null && first.rtf > 0);
       assert.match((await page.textContent('#figures')) ?? '', /completed · first frame \d+ ms here .* RTF [\d.]+/);
+      await assertMelDrawn(page, 'output-mel');
 
       // Barge-in: cancel while playing; nothing more reaches the output afterwards.
       const long = 'This is a much longer text. It has several sentences, so it plays for a while. We will cancel it before it ends. Nobody should hear this last part.';
