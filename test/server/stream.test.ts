@@ -6,7 +6,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import opus from '@discordjs/opus';
-import type { AudioFrame } from '../../src/server/protocol.js';
+import { loadManifest } from '../../src/pipeline/index.js';
+import { DEFAULT_MAX_VOCODE_FRAMES } from '../../src/pipeline/voicePipeline.js';
+import { FRAME_MS, type AudioFrame } from '../../src/server/protocol.js';
 import { httpGet, pcmBytes, referencePcm, startTestServer, type TestServer } from './serverFixtures.js';
 import { TestClient } from './wsTestClient.js';
 
@@ -228,6 +230,37 @@ stream('cancel stops an utterance mid-way: done is cancelled and no frame of it 
   assert.is(c.frames(utterance).length, cut.length);
   const full = await speak(c, 'full', text);
   assert.ok(cut.length < full.frames.length, `cancelled at ${cut.length} of ${full.frames.length} frames`);
+});
+
+stream('after cancel, at most one vocoder chunk of frames follows those already in flight, and done says cancelled', async (ctx) => {
+  // One vocoder chunk (the server's pipeline uses the default slice) in 20 ms frames, plus the
+  // encoder's partial frame that the chunk's samples may complete.
+  const manifest = await loadManifest();
+  const mel = manifest.features[manifest.synthesizer.features];
+  const chunkMs = (DEFAULT_MAX_VOCODE_FRAMES * mel.hopLength * 1000) / mel.sampleRate;
+  const oneChunk = Math.ceil(chunkMs / FRAME_MS) + 1;
+  const c = await withVoice(ctx);
+  c.json({ type: 'speak', id: 'barge', text: 'This sentence is long enough to take a while. And here is another one, to be sure. And a third.' });
+  const { utterance } = await c.next('queued');
+  await c.until(() => c.frames(utterance).length > 0);
+  const atCancel = c.frames(utterance).length;
+  c.json({ type: 'cancel', id: 'barge' });
+  // The session handles messages in order and answers on the same ordered socket: frames before the
+  // probe's reply were already sent (in flight) when the cancel took effect; the rest came after it.
+  c.json({ type: 'cancel', id: 'probe' });
+  const isProbe = (r: (typeof c.received)[number]) => r.kind === 'json' && r.msg.type === 'error' && r.msg.id === 'probe';
+  await c.until(() => c.received.some(isProbe) && c.all('done').some((d) => d.id === 'barge'));
+  const probeAt = c.received.findIndex(isProbe);
+  assert.is((c.received[probeAt] as { msg: Record<string, unknown> }).msg.code, 'unknown_utterance');
+  const framesBefore = (end: number) => c.received.slice(0, end).filter((r) => r.kind === 'audio' && r.frame.utterance === utterance).length;
+  const inFlight = framesBefore(probeAt) - atCancel;
+  const total = c.frames(utterance).length;
+  const afterCancelTookEffect = total - framesBefore(probeAt);
+  assert.ok(afterCancelTookEffect <= oneChunk, `${afterCancelTookEffect} frames after the cancel took effect (bound ${oneChunk})`);
+  assert.ok(total - atCancel <= inFlight + oneChunk, `${total - atCancel} frames after cancel: ${inFlight} in flight + at most ${oneChunk}`);
+  const done = c.all('done').find((d) => d.id === 'barge')!;
+  assert.is(done.outcome, 'cancelled');
+  assert.is(done.frames, total);
 });
 
 stream('closing the socket mid-utterance cancels its work and frees the session', async (ctx) => {
