@@ -12,10 +12,12 @@
 import { int16ToFloat } from './audio/wav.js';
 import { embedderConfigFromManifest, slidingWindowEmbedder, type EmbedderConfig, type EmbeddingUpdate } from './encoder/index.js';
 import { createInProcessClient, type InProcessClient } from './runtime/inProcessClient.js';
-import type { ModelManifest } from './runtime/modelManifest.js';
+import { resolveModelsDir, type ModelManifest } from './runtime/modelManifest.js';
 import type { InferenceClient, ModelKey, VocodeRequest } from './runtime/tasks.js';
 import type { TestHook } from './runtime/testHooks.js';
 import { createWorkerPool, type TaskOptions, type WorkerPool, type WorkerPoolHooks } from './runtime/workerPool.js';
+import { isRtvcModelsDir } from './rtvc/rtvcModels.js';
+import { RtvcVoicePipeline } from './rtvc/rtvcVoicePipeline.js';
 import { synthConfigFromManifest, synthesizeMelChunks, type SynthConfig } from './synthesizer/index.js';
 import { SymbolTable } from './text/index.js';
 import type { Embedding, SymbolSequence } from './types.js';
@@ -138,6 +140,8 @@ export class VoicePipeline {
   private inProcess: InProcessClient | null = null;
   private loaded: { manifest: ModelManifest; embedder: EmbedderConfig; synth: SynthConfig; symbols: SymbolTable; firstChunkFrames: number } | null = null;
   private closed = false;
+  /** Set instead of `loaded` for an imported RTVC directory (src/pipeline/rtvc): every call goes there. */
+  private rtvc: RtvcVoicePipeline | null = null;
   private readonly firstChunkOption: number | undefined;
   private readonly maxVocodeFrames: number;
 
@@ -151,6 +155,7 @@ export class VoicePipeline {
 
   /** True while the pipeline can serve (for /readyz). */
   isReady(): boolean {
+    if (this.rtvc) return !this.closed && this.rtvc.isReady();
     if (this.closed || !this.loaded) return false;
     return this.pool ? this.pool.isReady() : true;
   }
@@ -162,11 +167,13 @@ export class VoicePipeline {
 
   /** Length of speaker embeddings (256), for validating stored voices. */
   get embeddingDim(): number {
+    if (this.rtvc) return this.rtvc.embeddingDim;
     return this.models().embedder.embeddingDim;
   }
 
   /** Identity of the speaker encoder (sha256 of its file): embeddings are only comparable under one. */
   get encoderId(): string {
+    if (this.rtvc) return this.rtvc.encoderId;
     return this.models().manifest.encoder.file.sha256;
   }
 
@@ -177,6 +184,7 @@ export class VoicePipeline {
 
   /** Name of the vocoder engine in use, or `unavailable: <why>`. */
   get vocoderEngine(): string {
+    if (this.rtvc) return this.rtvc.vocoderEngine;
     return this.pool ? this.pool.vocoderEngine : this.inProcess?.vocoderEngine ?? 'unknown';
   }
 
@@ -185,6 +193,7 @@ export class VoicePipeline {
    * @throws SampleRateError `unsupported_sample_rate` outside 8000..48000 Hz.
    */
   createEnrollment(inputRate: number): Enrollment {
+    if (this.rtvc) return this.rtvc.createEnrollment(inputRate);
     const { embedder } = this.models();
     // Closing aborts: windows still queued for a worker leave the queue instead of running for no one.
     const closing = new AbortController();
@@ -216,6 +225,7 @@ export class VoicePipeline {
    * @throws TextError `no_speakable_text` when nothing speakable is left.
    */
   normalizeText(text: string): string {
+    if (this.rtvc) return this.rtvc.normalizeText(text);
     return this.models().symbols.encode(text).text;
   }
 
@@ -226,6 +236,7 @@ export class VoicePipeline {
    * @throws TextError `no_speakable_text`, PipelineError `invalid_embedding`.
    */
   speak(request: SpeakRequest): Utterance {
+    if (this.rtvc && !this.closed) return this.rtvc.speak(request);
     const { synth, symbols, embedder } = this.models();
     const sequence = symbols.encode(request.text);
     const e = request.embedding;
@@ -264,6 +275,7 @@ export class VoicePipeline {
     await this.ready.catch(() => undefined);
     await this.pool?.close();
     this.inProcess?.close();
+    await this.rtvc?.close();
   }
 
   private async *produce(
@@ -318,6 +330,14 @@ export class VoicePipeline {
   }
 
   private async load(options: VoicePipelineOptions): Promise<void> {
+    const dir = resolveModelsDir(options.modelsDir);
+    if (isRtvcModelsDir(dir)) {
+      // imported RTVC checkpoints: their own loader, graphs and inference thread
+      this.rtvc = new RtvcVoicePipeline(dir);
+      await this.rtvc.ready;
+      if (this.closed) await this.rtvc.close();
+      return;
+    }
     let manifest: ModelManifest;
     if (options.inference === 'in-process') {
       this.inProcess = await createInProcessClient(options.modelsDir);

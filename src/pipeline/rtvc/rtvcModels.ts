@@ -1,0 +1,125 @@
+/**
+ * An imported RTVC model directory (training/clonecast_train/rtvc/export.py): its manifest, read
+ * and checked here because its sections (families rtvc-ge2e, rtvc-tacotron, rtvc-wavernn) differ
+ * from clonecast's own, and its ONNX sessions. Every file entry's size and sha256 are verified.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ManifestError, MANIFEST_FORMAT } from '../runtime/modelManifest.js';
+import { createOnnxSession, type OnnxSession } from '../runtime/onnxRuntime.js';
+import { EncoderMel } from './encoderMel.js';
+import type { SpeakerEmbedderConfig } from './speakerEmbedding.js';
+import { tacotronConfig, type TacotronConfig, type TacotronGraphs } from './tacotronDecoder.js';
+import type { RtvcSymbolTable } from './textToSequence.js';
+import { wavernnConfig, type WavernnConfig, type WavernnGraphs } from './wavernnVocoder.js';
+
+export const RTVC_FAMILIES = { encoder: 'rtvc-ge2e', synthesizer: 'rtvc-tacotron', vocoder: 'rtvc-wavernn' } as const;
+
+/** True when `dir/manifest.json` describes imported RTVC models (its encoder is rtvc-ge2e). */
+export function isRtvcModelsDir(dir: string): boolean {
+  try {
+    const raw = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    return raw?.encoder?.family === RTVC_FAMILIES.encoder;
+  } catch {
+    return false;
+  }
+}
+
+/** The parsed sections, with everything the server's RTVC path needs. */
+export interface RtvcManifest {
+  readonly dir: string;
+  readonly raw: Record<string, any>;
+  readonly embedder: SpeakerEmbedderConfig;
+  readonly tacotron: TacotronConfig;
+  readonly wavernn: WavernnConfig;
+  readonly symbols: RtvcSymbolTable;
+  readonly trimThreshold: number;
+  readonly prenetDropout: number;
+  /** Postnet frames of context on each side when the spectrogram is made chunk by chunk. */
+  readonly postnetContext: number;
+  readonly sampleRate: number;
+  /** sha256 of the encoder graph: voices are only comparable under one encoder. */
+  readonly encoderId: string;
+}
+
+/** Default postnet context (frames each side) for streaming; the postnet's bi-GRU sees more in RTVC. */
+export const DEFAULT_POSTNET_CONTEXT = 24;
+
+/** @throws ManifestError naming every problem found. */
+export function readRtvcManifest(dir: string): RtvcManifest {
+  const path = join(dir, 'manifest.json');
+  const problems: string[] = [];
+  let raw: Record<string, any>;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ManifestError([`${path}: cannot read or parse (${(err as Error).message})`]);
+  }
+  if (raw.format !== MANIFEST_FORMAT) problems.push(`${path} format: must be "${MANIFEST_FORMAT}"`);
+  for (const [section, family] of Object.entries(RTVC_FAMILIES)) {
+    if (raw[section]?.family !== family) problems.push(`${path} ${section}.family: must be "${family}", got ${JSON.stringify(raw[section]?.family)}`);
+  }
+  const visit = (v: unknown, at: string): void => {
+    if (Array.isArray(v)) v.forEach((x, i) => visit(x, `${at}[${i}]`));
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o.file === 'string' && typeof o.sha256 === 'string') problems.push(...checkFile(dir, o as { file: string; sha256: string; bytes: number }, at));
+      else for (const [k, x] of Object.entries(o)) visit(x, `${at}.${k}`);
+    }
+  };
+  for (const section of Object.keys(RTVC_FAMILIES)) visit(raw[section], section);
+  if (problems.length > 0) throw new ManifestError(problems);
+  const enc = raw.encoder;
+  const melSpec = raw.features[enc.features];
+  return {
+    dir, raw,
+    embedder: { ...enc, hopLength: melSpec.hopLength, mel: new EncoderMel(melSpec), normalize: enc.normalize, embeddingDim: enc.embeddingDim },
+    tacotron: tacotronConfig(raw.synthesizer),
+    wavernn: wavernnConfig(raw.vocoder),
+    symbols: { symbols: raw.synthesizer.symbols, padId: raw.synthesizer.padId, eosId: raw.synthesizer.eosId },
+    trimThreshold: raw.synthesizer.trimThreshold,
+    prenetDropout: raw.synthesizer.prenetDropout,
+    postnetContext: raw.synthesizer.postnetContext ?? DEFAULT_POSTNET_CONTEXT,
+    sampleRate: melSpec.sampleRate,
+    encoderId: enc.file.sha256,
+  };
+}
+
+function checkFile(dir: string, entry: { file: string; sha256: string; bytes: number }, at: string): string[] {
+  const path = join(dir, entry.file);
+  if (entry.file.includes('/') || entry.file.startsWith('.')) return [`${path} (${at}): file name must be a plain name inside the models directory`];
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return [`${path}: missing (named by ${at})`];
+  }
+  if (size !== entry.bytes) return [`${path}: size ${size} bytes, manifest says ${entry.bytes}`];
+  const digest = createHash('sha256').update(readFileSync(path)).digest('hex');
+  return digest === entry.sha256 ? [] : [`${path}: sha256 mismatch (file ${digest}, manifest ${entry.sha256})`];
+}
+
+/** The ONNX sessions of an RTVC directory. */
+export interface RtvcSessions {
+  readonly encoder: OnnxSession;
+  readonly tacotron: TacotronGraphs;
+  readonly wavernn: WavernnGraphs;
+  release(): void;
+}
+
+export function openRtvcSessions(m: RtvcManifest): RtvcSessions {
+  const open = (entry: { file: { file: string } }) => createOnnxSession(join(m.dir, entry.file.file));
+  const s = m.raw.synthesizer, v = m.raw.vocoder;
+  const sessions = {
+    encoder: open(m.raw.encoder),
+    tacotron: { encoder: open(s.encoder), step: open(s.decoderStep), postnet: open(s.postnet) },
+    wavernn: { upsample: open(v.upsample), loop: open(v.sampleLoop) },
+  };
+  return {
+    ...sessions,
+    release() {
+      for (const x of [sessions.encoder, ...Object.values(sessions.tacotron), ...Object.values(sessions.wavernn)]) x.release();
+    },
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * The voice pipeline for an imported RTVC model directory, with the same surface the server uses
+ * from VoicePipeline (which delegates here when `--models` holds rtvc families): enrollment,
+ * text checks and progressive speech, all inference on one worker thread (rtvcWorker.ts).
+ *
+ * Enrollment: each time the reference completes another 160-frame window (step 80), the voice is
+ * recomputed as RTVC's `embed_utterance` of all the reference so far (volume normalisation is
+ * global in RTVC, so a running mean of windows would not be its embedding).
+ * Speech: RTVC's text cleaning, Tacotron with seeded prenet dropout, RTVC's WaveRNN; the seed of a
+ * `speak` fixes both the dropout masks and the sampler, so the same seed gives the same audio.
+ */
+import { Worker } from 'node:worker_threads';
+import { createResampler } from '../audio/resampler.js';
+import { int16ToFloat } from '../audio/wav.js';
+import type { EmbeddingUpdate } from '../encoder/index.js';
+import { ManifestError } from '../runtime/modelManifest.js';
+import { pinNativeRuntime } from '../runtime/onnxRuntime.js';
+import { TextError } from '../text/symbols.js';
+import { readRtvcManifest, type RtvcManifest } from './rtvcModels.js';
+import type { RtvcRequest, RtvcResponse, RtvcWorkerData } from './rtvcWorkerProtocol.js';
+import { textToSequence } from './textToSequence.js';
+
+/** What `speak` needs (a subset of VoicePipeline's SpeakRequest). */
+export interface RtvcSpeakRequest {
+  readonly text: string;
+  readonly embedding: Float32Array;
+  readonly seed?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface RtvcTimings {
+  synthSeconds: number;
+  vocodeSeconds: number;
+  firstAudioMs: number | null;
+  audioSeconds: number;
+  melFrames: number | null;
+}
+
+export interface RtvcSpeech extends AsyncIterable<Float32Array> {
+  readonly text: string;
+  readonly timings: RtvcTimings;
+  readonly final: boolean;
+}
+
+export interface RtvcEnrollment {
+  push(pcm: Int16Array): Promise<readonly EmbeddingUpdate[]>;
+  readonly latest: EmbeddingUpdate | null;
+  close(): void;
+}
+
+type Pending = { resolve: (r: RtvcResponse) => void; reject: (e: Error) => void };
+
+export class RtvcVoicePipeline {
+  readonly ready: Promise<void>;
+  private readonly manifest: RtvcManifest;
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private nextUtterance = 1;
+  private up = false;
+  private closed = false;
+
+  /** @throws ManifestError when the directory's manifest or files are unusable. */
+  constructor(modelsDir: string) {
+    this.manifest = readRtvcManifest(modelsDir);
+    pinNativeRuntime(); // keep ORT loaded on this thread (see onnxRuntime.ts)
+    this.worker = new Worker(new URL('./rtvcWorker.js', import.meta.url), { workerData: { modelsDir } satisfies RtvcWorkerData });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.worker.on('message', (msg: RtvcResponse) => {
+        if (msg.kind === 'ready') {
+          this.up = true;
+          resolve();
+        } else if (msg.kind === 'load-failed') reject(new ManifestError(msg.problems ?? [msg.message]));
+        else {
+          const p = this.pending.get(msg.id);
+          this.pending.delete(msg.id);
+          if (msg.kind === 'failed') p?.reject(Object.assign(new Error(msg.message), { code: 'inference_failed' }));
+          else p?.resolve(msg);
+        }
+      });
+      this.worker.on('exit', (code) => {
+        this.up = false;
+        reject(new Error(`the RTVC worker exited (${code}) before loading`));
+        for (const p of this.pending.values()) p.reject(Object.assign(new Error(`the RTVC worker exited (${code})`), { code: 'worker_crashed' }));
+        this.pending.clear();
+      });
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  isReady(): boolean {
+    return this.up && !this.closed;
+  }
+
+  get embeddingDim(): number {
+    return this.manifest.embedder.embeddingDim;
+  }
+
+  get encoderId(): string {
+    return this.manifest.encoderId;
+  }
+
+  get vocoderEngine(): string {
+    return 'rtvc-wavernn (onnx-loop)';
+  }
+
+  /** @throws TextError `no_speakable_text` when the cleaned text has no letters. */
+  normalizeText(text: string): string {
+    const cleaned = textToSequence(text, this.manifest.symbols).text;
+    if (!/[a-z]/i.test(cleaned)) throw new TextError('no_speakable_text', 'the text has nothing to speak');
+    return cleaned;
+  }
+
+  createEnrollment(inputRate: number): RtvcEnrollment {
+    const resampler = createResampler(inputRate, this.manifest.sampleRate);
+    const { hopLength, partialFrames, partialHop } = this.manifest.embedder;
+    let audio = new Float32Array(0);
+    let windows = 0;
+    let latest: EmbeddingUpdate | null = null;
+    let queue: Promise<unknown> = Promise.resolve();
+    let open = true;
+    const push = async (pcm: Int16Array): Promise<readonly EmbeddingUpdate[]> => {
+      const fresh = resampler.push(int16ToFloat(pcm));
+      const joined = new Float32Array(audio.length + fresh.length);
+      joined.set(audio);
+      joined.set(fresh, audio.length);
+      audio = joined;
+      const frames = Math.floor(audio.length / hopLength);
+      const complete = frames < partialFrames ? 0 : Math.floor((frames - partialFrames) / partialHop) + 1;
+      if (complete <= windows) return [];
+      windows = complete;
+      const reply = await this.call({ kind: 'embed', id: 0, wav: audio.slice() });
+      if (reply.kind !== 'embedded') throw new Error('unexpected worker reply');
+      const prev = latest?.embedding;
+      let dot = 0;
+      if (prev) for (let i = 0; i < prev.length; i++) dot += prev[i] * reply.embedding[i];
+      latest = { windows: reply.windows, speechSeconds: audio.length / this.manifest.sampleRate, embedding: reply.embedding, movedCosine: prev ? dot : null };
+      return [latest];
+    };
+    return {
+      push: (pcm) => {
+        if (!open) return Promise.reject(Object.assign(new Error('enrollment closed'), { code: 'closed' }));
+        const result = queue.then(() => push(pcm));
+        queue = result.catch(() => undefined);
+        return result;
+      },
+      get latest() {
+        return latest;
+      },
+      close: () => {
+        open = false;
+      },
+    };
+  }
+
+  speak(request: RtvcSpeakRequest): RtvcSpeech {
+    const sequence = textToSequence(request.text, this.manifest.symbols);
+    if (!/[a-z]/i.test(sequence.text)) throw new TextError('no_speakable_text', 'the text has nothing to speak');
+    const e = request.embedding;
+    if (!(e instanceof Float32Array) || e.length !== this.embeddingDim || !e.every(Number.isFinite)) {
+      throw Object.assign(new Error(`a voice embedding must be ${this.embeddingDim} finite float32 values`), { code: 'invalid_embedding' });
+    }
+    const timings: RtvcTimings = { synthSeconds: 0, vocodeSeconds: 0, firstAudioMs: null, audioSeconds: 0, melFrames: null };
+    const progress = { final: false };
+    const produce = this.produce(request, sequence.ids, timings, progress);
+    return {
+      text: sequence.text,
+      timings,
+      get final() {
+        return progress.final;
+      },
+      [Symbol.asyncIterator]: () => produce,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.ready.catch(() => undefined);
+    const exited = new Promise((resolve) => this.worker.once('exit', resolve));
+    this.worker.postMessage({ kind: 'shutdown' } satisfies RtvcRequest);
+    await exited;
+  }
+
+  private async *produce(request: RtvcSpeakRequest, ids: Int32Array, timings: RtvcTimings, progress: { final: boolean }): AsyncGenerator<Float32Array> {
+    const utterance = this.nextUtterance++;
+    const startedAt = performance.now();
+    const seed = request.seed ?? Math.floor(Math.random() * 0x7fffffff);
+    try {
+      await this.call({ kind: 'start', id: 0, utterance, ids, speaker: request.embedding.slice(), seed });
+      for (;;) {
+        if (request.signal?.aborted) return;
+        const piece = await this.call({ kind: 'next', id: 0, utterance });
+        if (piece.kind !== 'piece') throw new Error('unexpected worker reply');
+        timings.synthSeconds += piece.synthSeconds;
+        timings.vocodeSeconds += piece.vocodeSeconds;
+        if (request.signal?.aborted) return;
+        if (piece.samples.length > 0) {
+          timings.firstAudioMs ??= performance.now() - startedAt;
+          timings.audioSeconds += piece.samples.length / this.manifest.sampleRate;
+          progress.final = piece.final;
+          yield piece.samples;
+        }
+        if (piece.final) return;
+      }
+    } finally {
+      if (!progress.final) this.worker.postMessage({ kind: 'end', utterance } satisfies RtvcRequest);
+    }
+  }
+
+  private call(req: Exclude<RtvcRequest, { kind: 'end' | 'shutdown' }>): Promise<RtvcResponse> {
+    if (this.closed) return Promise.reject(Object.assign(new Error('the voice pipeline is closed'), { code: 'closed' }));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...req, id });
+    });
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * End to end over a real WebSocket with the imported small RTVC checkpoints: `clonecast serve
+ * --models DIR` detects the rtvc families, enrolls with RTVC's encoder (the voice equals RTVC's
+ * embedding of the reference) and streams Tacotron + WaveRNN audio; the served PCM is exactly what
+ * the same seed gives in-process, and the seed fixes the audio.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { floatToInt16 } from '../../../src/pipeline/audio/wav.js';
+import { openRtvcSessions, readRtvcManifest } from '../../../src/pipeline/rtvc/rtvcModels.js';
+import { RtvcUtterance } from '../../../src/pipeline/rtvc/rtvcUtterance.js';
+import { textToSequence } from '../../../src/pipeline/rtvc/textToSequence.js';
+import { utteranceRandomness } from '../../../src/pipeline/rtvc/utteranceRandomness.js';
+import type { AudioFrame } from '../../../src/server/protocol.js';
+import { maxAbsDiff } from '../../helpers/npz.js';
+import { rtvcGolden, smallRtvcModels } from '../../helpers/rtvcFixtures.js';
+import { startTestServer, type TestServer } from '../../server/serverFixtures.js';
+import { TestClient } from '../../server/wsTestClient.js';
+
+/** Random weights never fire the stop token: bound the decoder at 24 steps (48 frames, 0.6 s) for the test. */
+const TEST_MAX_FRAMES = 48;
+const root = mkdtempSync(join(tmpdir(), 'clonecast-served-rtvc-'));
+const modelsDir = join(root, 'models');
+cpSync(smallRtvcModels(), modelsDir, { recursive: true });
+const manifestPath = join(modelsDir, 'manifest.json');
+const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+manifest.synthesizer.maxFrames = TEST_MAX_FRAMES;
+writeFileSync(manifestPath, JSON.stringify(manifest));
+
+const g = rtvcGolden('encoder_golden.npz');
+const wav = g.wav_16k.data as Float32Array;
+let ts: TestServer;
+let voice: Float32Array;
+
+test.before(async () => {
+  ts = await startTestServer({ modelsDir });
+});
+test.after(async () => {
+  await ts.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function speak(c: TestClient, id: string, text: string, seed: number): Promise<{ done: Record<string, any>; frames: AudioFrame[] }> {
+  c.json({ type: 'speak', id, text, seed });
+  const queued = await c.next('queued');
+  const done = await c.next('done');
+  return { done, frames: c.frames(queued.utterance) };
+}
+
+const pcmOf = (frames: AudioFrame[]) => Int16Array.from(frames.flatMap((f) => Array.from(new Int16Array(f.payload.slice().buffer))));
+
+test('enrollment with RTVC\'s encoder gives RTVC\'s embedding of the reference', async () => {
+  const c = await TestClient.connect(ts.server.port);
+  try {
+    c.json({ type: 'start', audio: { sampleRate: 16000 }, output: { format: 'pcm', sampleRate: 16000 } });
+    assert.is((await c.next('started')).state, 'enrolling');
+    c.binary(new Uint8Array(Int16Array.from(wav, floatToInt16).buffer));
+    const e = await c.next('embedding');
+    assert.is(e.windows, 5);
+    voice = Float32Array.from(e.embedding as number[]);
+    assert.ok(maxAbsDiff(voice, g.embed.data as Float32Array) < 1e-4, `embedding off by ${maxAbsDiff(voice, g.embed.data as Float32Array)}`);
+    c.json({ type: 'enroll.end' });
+    await c.next('ready');
+
+    const a = await speak(c, 'u1', 'Hello there, how are you?', 42);
+    assert.is(a.done.outcome, 'completed');
+    assert.ok(a.frames.length > 10 && a.frames[a.frames.length - 1].last);
+    const b = await speak(c, 'u2', 'Hello there, how are you?', 42);
+    assert.equal(Array.from(pcmOf(b.frames)), Array.from(pcmOf(a.frames)), 'same seed, same audio');
+    const other = await speak(c, 'u3', 'Hello there, how are you?', 43);
+    assert.not.equal(Array.from(pcmOf(other.frames)), Array.from(pcmOf(a.frames)));
+
+    // the served PCM is the in-process RtvcUtterance's output for the same seed and voice
+    const m = readRtvcManifest(modelsDir);
+    const sessions = openRtvcSessions(m);
+    try {
+      const u = new RtvcUtterance(sessions, m, { ids: textToSequence('Hello there, how are you?', m.symbols).ids, speaker: voice, ...utteranceRandomness(42, m.prenetDropout) });
+      const pieces: number[] = [];
+      while (!u.done) pieces.push(...u.next().samples);
+      assert.ok(pieces.length > 0 && pieces.length <= (TEST_MAX_FRAMES - 1) * 200);
+      const served = pcmOf(a.frames);
+      assert.ok(served.length >= pieces.length && served.length < pieces.length + 320, `${served.length} served for ${pieces.length}`);
+      assert.equal(Array.from(served.subarray(0, pieces.length)), pieces.map(floatToInt16));
+      assert.is(a.done.audioSeconds, served.length / 16000);
+    } finally {
+      sessions.release();
+    }
+  } finally {
+    c.close();
+  }
+});
+
+test.run();
