@@ -89,6 +89,17 @@ class VocoderTest(unittest.TestCase):
         got = engine_logits(w, cfg, mel.astype(np.float64), prev)
         np.testing.assert_allclose(got, want, atol=2e-4, rtol=1e-3)
 
+    def test_temperature_divides_the_logits(self):
+        torch.manual_seed(0)
+        cfg = VocoderConfig(**TINY)
+        model = Vocoder(cfg).eval()
+        rng = np.random.default_rng(0)
+        mel = rng.normal(-5, 2, size=(1 + 2 + 2 * cfg.context, cfg.n_mels))
+        prev = rng.integers(0, cfg.classes, size=cfg.hop)
+        plain = engine_logits({k: v.astype(np.float64) for k, v in engine_tensors(model).items()}, cfg, mel, prev)
+        sharp = engine_logits({k: v.astype(np.float64) for k, v in engine_tensors(model, 0.5).items()}, cfg, mel, prev)
+        np.testing.assert_allclose(sharp, plain / 0.5, rtol=1e-5, atol=1e-5)
+
     def test_tiny_pack_train_export(self):
         import soundfile as sf
 
@@ -126,9 +137,13 @@ class VocoderTest(unittest.TestCase):
             self.assertIn("resumed", log)
             self.assertIn("done: step 5", log)
             models = tmp / "models"
-            run("clonecast_train.vocoder.export", "--ckpt", str(out / "latest.pt"), "--models", str(models))
+            run("clonecast_train.vocoder.export", "--ckpt", str(out / "latest.pt"), "--models", str(models),
+                "--served-engine", "griffin-lim")
+            run("clonecast_train.vocoder.export", "--ckpt", str(out / "latest.pt"), "--models", str(models), "--temperature", "0.7")
             manifest = json.loads((models / "manifest.json").read_text())
             voc = manifest["vocoder"]
+            self.assertEqual(voc["servedEngine"], "griffin-lim")     # a re-export keeps the directory's choice
+            self.assertEqual(voc["hparams"]["temperature"], 0.7)
             self.assertEqual(voc["family"], "clonecast-wavernn")
             self.assertEqual(voc["hidden1"], TINY["hidden1"])
             self.assertEqual(voc["hparams"]["steps"], 5)

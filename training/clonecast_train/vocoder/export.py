@@ -29,8 +29,11 @@ TENSOR_ORDER = ["conv1_w", "conv1_b", "conv2_w", "conv2_b", "cond_w", "cond_b",
                 "embed", "gru_wi", "gru_wh", "gru_bh", "fc1_w", "fc1_b", "fc2_w", "fc2_b"]
 
 
-def engine_tensors(model: Vocoder) -> dict[str, np.ndarray]:
+def engine_tensors(model: Vocoder, temperature: float = 1.0) -> dict[str, np.ndarray]:
     """The model's weights as the engines use them (float32, normalisation folded, [in, out]).
+
+    `temperature` T < 1 sharpens the sampled distribution (softmax(logits / T)): folded into the
+    output layer, so every engine samples at it with no change of its own.
 
     The GRU's input weights on the layer-2 conditioning features are folded into the conditioning
     output (both linear, and interpolation commutes with them), so the engines get per-frame
@@ -52,19 +55,24 @@ def engine_tensors(model: Vocoder) -> dict[str, np.ndarray]:
         "embed": sd["embed.weight"],
         "gru_wi": wih_h1.T, "gru_wh": sd["gru.weight_hh_l0"].T, "gru_bh": sd["gru.bias_hh_l0"],
         "fc1_w": sd["fc1.weight"].T, "fc1_b": sd["fc1.bias"],
-        "fc2_w": sd["fc2.weight"].T, "fc2_b": sd["fc2.bias"],
+        "fc2_w": sd["fc2.weight"].T / temperature, "fc2_b": sd["fc2.bias"] / temperature,
     }
     return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in out.items()}
 
 
-def export(model: Vocoder, models_dir: Path, trained_on: str, extra_hparams: dict | None = None) -> dict:
+def export(model: Vocoder, models_dir: Path, trained_on: str, extra_hparams: dict | None = None,
+           temperature: float = 1.0, served_engine: str | None = None) -> dict:
+    """Writes the weights file, the Loop graph and the manifest's `vocoder` section. `served_engine`
+    ("wavernn" or "griffin-lim") is what the server uses by default; None keeps the directory's choice."""
     from .loop_graph import build_loop_model
 
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
     model = model.eval()
     cfg = model.cfg
     models_dir = Path(models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
-    tensors = engine_tensors(model)
+    tensors = engine_tensors(model, temperature)
 
     layout, offset, blobs = {}, 0, []
     for name in TENSOR_ORDER:
@@ -99,11 +107,27 @@ def export(model: Vocoder, models_dir: Path, trained_on: str, extra_hparams: dic
                    "h2": [-1, cfg.hidden2], "prev": [-1]},
         "outputs": {"classes": [-1, -1], "h1_out": [-1, cfg.hidden1], "h2_out": [-1, cfg.hidden2],
                     "prev_out": [-1]},
-        "hparams": {**cfg.to_dict(), **(extra_hparams or {})},
+        "hparams": {**cfg.to_dict(), "temperature": temperature, **(extra_hparams or {})},
         "trainedOn": trained_on,
     }
+    if served_engine is None:
+        served_engine = previous_served_engine(models_dir)
+    if served_engine is not None:
+        if served_engine not in ("wavernn", "griffin-lim"):
+            raise ValueError(f'served_engine must be "wavernn" or "griffin-lim", got {served_engine!r}')
+        entry["servedEngine"] = served_engine
     update_manifest(models_dir, "vocoder", entry)
     return entry
+
+
+def previous_served_engine(models_dir: Path) -> str | None:
+    """The `vocoder.servedEngine` already in models_dir/manifest.json, if any."""
+    import json
+
+    path = Path(models_dir) / "manifest.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text()).get("vocoder", {}).get("servedEngine")
 
 
 def load_checkpoint(path: Path) -> tuple[Vocoder, dict]:
@@ -120,6 +144,9 @@ def main() -> None:
     ap.add_argument("--random", action="store_true", help="export random weights (seeded) for plumbing tests")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--models", type=Path, default=Path("../models"))
+    ap.add_argument("--temperature", type=float, default=1.0, help="sampling temperature folded into the output layer")
+    ap.add_argument("--served-engine", choices=["wavernn", "griffin-lim"], default=None,
+                    help="what the server uses by default (default: keep the directory's choice)")
     args = ap.parse_args()
     if args.random == bool(args.ckpt):
         ap.error("give exactly one of --ckpt or --random")
@@ -131,7 +158,7 @@ def main() -> None:
         extra = {"steps": ckpt.get("step"), "segmentSamples": ckpt.get("segment_samples"),
                  "batch": ckpt.get("batch"), "valLoss": ckpt.get("val_loss")}
         info = ckpt.get("trained_on", "unknown")
-    entry = export(model, args.models, info, extra)
+    entry = export(model, args.models, info, extra, temperature=args.temperature, served_engine=args.served_engine)
     print(f"exported vocoder to {args.models}: {entry['files']}")
 
 
