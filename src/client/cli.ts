@@ -2,6 +2,7 @@
 /**
  * The `clonecast` command line:
  *   clonecast serve   [--port N] [--host H] [--models DIR] [--data DIR] [--workers N] [--vocoder wavernn|griffin-lim]
+ *                     [security, limit and shutdown options: src/client/serveOptions.ts, docs/operations.md]
  *   clonecast say     --server ws://HOST:PORT (--voice ref.wav | --voice-id ID) --text "..." --out out.wav [--save-voice] [--json]
  *   clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine native|onnx-loop|griffin-lim] [--seed N]
  *   clonecast embed   --in a.wav [--in b.wav ...] [--models DIR] [--json]
@@ -11,9 +12,10 @@
 import { parseArgs } from 'node:util';
 import { CloneCastError } from './errors.js';
 import { say } from './say.js';
+import { resolveServeOptions, SERVE_USAGE, ServeUsageError } from './serveOptions.js';
 
 const USAGE = `usage:
-  clonecast serve   [--port N] [--host H] [--models DIR] [--data DIR] [--workers N] [--vocoder wavernn|griffin-lim]
+  ${SERVE_USAGE}
   clonecast say     --server ws://HOST:PORT (--voice ref.wav | --voice-id ID) --text "Hello there." --out out.wav [--save-voice] [--json]
   clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine native|onnx-loop|griffin-lim] [--seed N]
   clonecast embed   --in a.wav [--in b.wav ...] [--models DIR] [--json]
@@ -55,23 +57,19 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function serve(args: readonly string[]): Promise<number> {
-  const { values } = parse(args, {
-    port: 'string', host: 'string', models: 'string', data: 'string', workers: 'string', vocoder: 'string',
-  });
-  if (values.vocoder !== undefined && values.vocoder !== 'wavernn' && values.vocoder !== 'griffin-lim') {
-    throw new UsageError(`--vocoder must be "wavernn" or "griffin-lim", not "${values.vocoder}"`);
+  let options;
+  try {
+    options = resolveServeOptions(args);
+  } catch (err) {
+    if (err instanceof ServeUsageError) throw new UsageError(err.message);
+    throw err;
   }
   const { startServer } = await import('../server/index.js');
-  const server = await startServer({
-    port: values.port === undefined ? undefined : integer(values.port, '--port', 0, 65535),
-    host: values.host,
-    modelsDir: values.models,
-    dataDir: values.data,
-    workers: values.workers === undefined ? undefined : integer(values.workers, '--workers', 1, 64),
-    vocoder: values.vocoder as 'wavernn' | 'griffin-lim' | undefined,
-  });
+  const server = await startServer(options);
   // Tools (the benchmark, scripts) read this line to find the port.
   process.stdout.write(`clonecast listening on port ${server.port}\n`);
+  const tokens = options.authTokens?.length ?? 0;
+  process.stdout.write(`clonecast access: ${tokens > 0 ? `token required (${tokens} configured)` : 'no token'}; origins: ${options.allowedOrigins?.join(', ') ?? 'any'}\n`);
   server.ready.then(
     () => process.stdout.write('clonecast ready\n'),
     (err) => process.stderr.write(`clonecast: models failed to load: ${(err as Error).message}\n`),

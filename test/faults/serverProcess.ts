@@ -14,10 +14,14 @@ export interface ServerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Spawns `clonecast serve --port 0` with `dataDir` and waits until it prints `clonecast ready`. */
-export async function spawnServer(dataDir: string, extraArgs: readonly string[] = []): Promise<ServerProcess> {
+/**
+ * Spawns `clonecast serve --port 0` with `dataDir` and waits until it prints `clonecast ready`;
+ * `env` (default: this process's) is the child's whole environment.
+ */
+export async function spawnServer(dataDir: string, extraArgs: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<ServerProcess> {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--workers', '1', '--data', dataDir, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   let text = '';
   child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
