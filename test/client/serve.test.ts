@@ -22,9 +22,9 @@ const run = promisify(execFile);
 const TOKEN = 'tok.ABCdef-0123456789_xyz';
 const FILE_TOKEN = 'file-token-0123456789abcdef';
 
-/** The environment without any CLONECAST_ setting of the caller, plus `extra`. */
+/** The environment without the caller's CLONECAST_ settings (but its models directory), plus `extra`. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CLONECAST_') && k !== 'PORT'));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => (!k.startsWith('CLONECAST_') || k === 'CLONECAST_MODELS') && k !== 'PORT'));
   return { ...env, ...extra };
 }
 
