@@ -44,7 +44,8 @@ export class RtvcUtterance {
 
   constructor(private readonly sessions: RtvcSessions, private readonly m: RtvcManifest, private readonly options: RtvcUtteranceOptions) {
     this.steps = decoderSteps(sessions.tacotron, m.tacotron, options.ids, options.speaker, { keep: options.keep });
-    this.chunk = options.firstChunkFrames ?? 6;
+    // the first chunk completes 2 frames (25 ms) of audio beyond the vocoder's look-ahead
+    this.chunk = options.firstChunkFrames ?? m.wavernn.context + 2;
     this.vocoder = new WavernnStream(sessions.wavernn, m.wavernn, { uniforms: options.uniforms });
   }
 

@@ -73,7 +73,6 @@ def export_encoder(model: SpeakerEncoder, out: Path) -> dict:
         "normalize": {"targetDbfs": -30, "increaseOnly": True},
         # Power mel (no log), STFT centred with zero padding (librosa 0.9.2 melspectrogram defaults).
         "melScale": "power", "center": "zeros",
-        "vad": {"frameThresholdDb": -120},
         "hparams": {"n_mels": n_mels, "hidden": hidden, "layers": model.lstm.num_layers, "embedding": E},
     }
 

@@ -1,0 +1,90 @@
+/**
+ * `npm run bench:rtvc`: one stream of RTVC-size models (full-size layouts of shapes.json with random
+ * weights, or your imported directory) through the server's RTVC path (RtvcUtterance: Tacotron
+ * steps -> postnet window -> progressive WaveRNN), side by side with RTVC's own figures on this
+ * machine (issue 7). Random weights have a meaningless stop token, so each sentence is bounded at a
+ * typical speaking length (0.35 s per word) and RTVC's trailing-silence trim is off (their mels are
+ * quiet); the cost per frame and per sample is what is measured.
+ *
+ *   node dist/load-tests/rtvcBench.js [--models DIR] [--json]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { openRtvcSessions, readRtvcManifest } from '../src/pipeline/rtvc/rtvcModels.js';
+import { RtvcUtterance } from '../src/pipeline/rtvc/rtvcUtterance.js';
+import { embedUtterance } from '../src/pipeline/rtvc/speakerEmbedding.js';
+import { textToSequence } from '../src/pipeline/rtvc/textToSequence.js';
+import { utteranceRandomness } from '../src/pipeline/rtvc/utteranceRandomness.js';
+
+/** RTVC on this machine (issue 7): time to first audio and WaveRNN real-time factor per sentence; Tacotron 4.6 ms per frame. */
+const RTVC = [
+  { words: 5, ttfaS: 14.2, vocoderRtf: 7.5 },
+  { words: 13, ttfaS: 17.5, vocoderRtf: 3.7 },
+  { words: 25, ttfaS: 22.4, vocoderRtf: 2.3 },
+];
+const RTVC_TACOTRON_MS_PER_FRAME = 4.6;
+const SENTENCES: Record<number, string> = {
+  5: 'Please call me back soon.',
+  13: 'The meeting has been moved to Thursday morning, so please bring the new report.',
+  25: 'When the train finally arrived at the station, everyone on the platform rushed forward, hoping to find a seat before the long ride into the city began.',
+};
+const SECONDS_PER_WORD = 0.35;
+const REPO = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+
+function randomFullSizeModels(): { dir: string; cleanup: () => void } {
+  const shapes = resolve(REPO, '..', 'shared', 'rtvc-parity', 'shapes.json');
+  if (!existsSync(shapes)) throw new Error(`${shapes} is missing: pass --models DIR (an imported RTVC directory)`);
+  const root = mkdtempSync(join(tmpdir(), 'clonecast-rtvc-bench-'));
+  const py = (args: string[]) => execFileSync('/usr/bin/python3', args, { cwd: join(REPO, 'training'), env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  py(['-m', 'clonecast_train.rtvc.random_checkpoints', '--shapes', shapes, '--out', join(root, 'ckpt')]);
+  py(['-m', 'clonecast_train.rtvc.export', '--encoder', join(root, 'ckpt', 'encoder.pt'), '--synthesizer', join(root, 'ckpt', 'synthesizer.pt'),
+    '--vocoder', join(root, 'ckpt', 'vocoder.pt'), '--out', join(root, 'models')]);
+  return { dir: join(root, 'models'), cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+const { values } = parseArgs({ options: { models: { type: 'string' }, json: { type: 'boolean' } } });
+const models = values.models ? { dir: resolve(values.models), cleanup: () => undefined } : randomFullSizeModels();
+try {
+  const base = readRtvcManifest(models.dir);
+  const sessions = openRtvcSessions(base);
+  const speaker = embedUtterance(sessions.encoder, base.embedder, Float32Array.from({ length: 48000 }, (_, i) => 0.1 * Math.sin(i / 7))).embedding;
+  const rows = [];
+  for (const ref of RTVC) {
+    const frames = Math.round(ref.words * SECONDS_PER_WORD * base.sampleRate / base.wavernn.hop / base.tacotron.r) * base.tacotron.r;
+    // random weights: their stop token is noise and their quiet mels would be trimmed as silence
+    const m = { ...base, tacotron: { ...base.tacotron, maxFrames: frames, stopProbability: Infinity }, trimThreshold: -Infinity };
+    const u = new RtvcUtterance(sessions, m, { ids: textToSequence(SENTENCES[ref.words], m.symbols).ids, speaker, ...utteranceRandomness(1, m.prenetDropout) });
+    const start = performance.now();
+    let first: number | null = null, samples = 0, synth = 0, vocode = 0;
+    while (!u.done) {
+      const p = u.next();
+      synth += p.synthSeconds;
+      vocode += p.vocodeSeconds;
+      samples += p.samples.length;
+      if (p.samples.length > 0) first ??= performance.now() - start;
+    }
+    const wall = (performance.now() - start) / 1000;
+    const audio = samples / base.sampleRate;
+    rows.push({
+      words: ref.words, frames, audioS: +audio.toFixed(2), ttfaMs: +(first ?? 0).toFixed(0), rtf: +(wall / audio).toFixed(2),
+      tacotronMsPerFrame: +((synth * 1000) / frames).toFixed(2), vocoderRtf: +(vocode / audio).toFixed(2),
+      rtvc: { ttfaMs: ref.ttfaS * 1000, vocoderRtf: ref.vocoderRtf, tacotronMsPerFrame: RTVC_TACOTRON_MS_PER_FRAME },
+    });
+  }
+  sessions.release();
+  if (values.json) process.stdout.write(`${JSON.stringify({ models: models.dir, rows })}\n`);
+  else {
+    process.stdout.write('RTVC-size models, one stream (target: first audio <= 300 ms, rtf <= 1)\n');
+    process.stdout.write('words  audio s  TTFA ms (RTVC)      rtf  Tacotron ms/frame (RTVC)  WaveRNN rtf (RTVC)\n');
+    for (const r of rows) {
+      process.stdout.write(`${String(r.words).padStart(5)}  ${r.audioS.toFixed(2).padStart(7)}  ${String(r.ttfaMs).padStart(7)} (${r.rtvc.ttfaMs})  ${r.rtf.toFixed(2).padStart(6)}  ` +
+        `${r.tacotronMsPerFrame.toFixed(2).padStart(17)} (${r.rtvc.tacotronMsPerFrame})  ${r.vocoderRtf.toFixed(2).padStart(11)} (${r.rtvc.vocoderRtf})\n`);
+    }
+  }
+} finally {
+  models.cleanup();
+}
