@@ -344,7 +344,12 @@ stream('metrics count what was served', async (ctx) => {
   assert.match(metrics, /clonecast_time_to_first_audio_seconds_count\{format="opus"\} [1-9]/);
   assert.match(metrics, /clonecast_stage_seconds_count\{stage="embed"\} [1-9]/);
   assert.match(metrics, /clonecast_stage_seconds_count\{stage="vocode"\} [1-9]/);
+  assert.match(metrics, /clonecast_stage_seconds_count\{stage="synth"\} [1-9]/);
+  assert.match(metrics, /clonecast_stage_seconds_count\{stage="encode"\} [1-9]/);
+  assert.match(metrics, /clonecast_queue_wait_seconds_count\{[^}]*\} [1-9]/);
   assert.match(metrics, /clonecast_real_time_factor_count [1-9]/);
+  assert.match(metrics, /clonecast_active_sessions [0-9]+/);
+  assert.match(metrics, /clonecast_process_resident_memory_bytes [1-9]/);
 });
 
 stream('shutting down closes open sessions with 1001; a saved voice survives the restart', async (ctx) => {
