@@ -6,7 +6,8 @@
  * typical speaking length (0.35 s per word) and RTVC's trailing-silence trim is off (their mels are
  * quiet); the cost per frame and per sample is what is measured.
  *
- *   node dist/load-tests/rtvcBench.js [--models DIR] [--json]
+ *   node dist/load-tests/rtvcBench.js [--models DIR] [--loop float32|int8] [--json]
+ * --loop: the WaveRNN sample loop to run (default: the directory's `servedLoop`; RTVC's float32).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -46,11 +47,13 @@ function randomFullSizeModels(): { dir: string; cleanup: () => void } {
   return { dir: join(root, 'models'), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-const { values } = parseArgs({ options: { models: { type: 'string' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { models: { type: 'string' }, loop: { type: 'string' }, json: { type: 'boolean' } } });
+if (values.loop !== undefined && values.loop !== 'float32' && values.loop !== 'int8') throw new Error(`--loop must be float32 or int8, not ${values.loop}`);
 const models = values.models ? { dir: resolve(values.models), cleanup: () => undefined } : randomFullSizeModels();
 try {
   const base = readRtvcManifest(models.dir);
-  const sessions = openRtvcSessions(base);
+  const loop = (values.loop as 'float32' | 'int8' | undefined) ?? base.servedLoop;
+  const sessions = openRtvcSessions(base, loop);
   const speaker = embedUtterance(sessions.encoder, base.embedder, Float32Array.from({ length: 48000 }, (_, i) => 0.1 * Math.sin(i / 7))).embedding;
   const rows = [];
   for (const ref of RTVC) {
@@ -76,9 +79,9 @@ try {
     });
   }
   sessions.release();
-  if (values.json) process.stdout.write(`${JSON.stringify({ models: models.dir, rows })}\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify({ models: models.dir, loop, rows })}\n`);
   else {
-    process.stdout.write('RTVC-size models, one stream (target: first audio <= 300 ms, rtf <= 1)\n');
+    process.stdout.write(`RTVC-size models, one stream, ${loop} WaveRNN loop (target: first audio <= 300 ms, rtf <= 1)\n`);
     process.stdout.write('words  audio s  TTFA ms (RTVC)      rtf  Tacotron ms/frame (RTVC)  WaveRNN rtf (RTVC)\n');
     for (const r of rows) {
       process.stdout.write(`${String(r.words).padStart(5)}  ${r.audioS.toFixed(2).padStart(7)}  ${String(r.ttfaMs).padStart(7)} (${r.rtvc.ttfaMs})  ${r.rtf.toFixed(2).padStart(6)}  ` +

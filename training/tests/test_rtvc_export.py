@@ -36,6 +36,7 @@ class ExportTest(unittest.TestCase):
         self.assertEqual((m["synthesizer"]["eosId"], m["synthesizer"]["r"]), (1, 2))
         self.assertEqual(m["encoder"]["source"], {"file": "small_encoder.pt", "step": 12345, "parameters": 1423616})
         self.assertEqual(m["vocoder"]["hparams"]["rnn_dims"], 64)
+        self.assertEqual(m["vocoder"]["servedLoop"], "float32")  # RTVC's arithmetic unless --int8-vocoder
         for section in ("encoder", "synthesizer", "vocoder"):
             self.assertIn(m[section]["features"], m["features"])
 
@@ -49,7 +50,7 @@ class ExportTest(unittest.TestCase):
                 for x in v.values():
                     walk(x)
         walk(self.manifest)
-        self.assertEqual(len(entries), 7)
+        self.assertEqual(len(entries), 8)
         for e in entries:
             data = (self.out / e["file"]).read_bytes()
             self.assertEqual((len(data), hashlib.sha256(data).hexdigest()), (e["bytes"], e["sha256"]), e["file"])

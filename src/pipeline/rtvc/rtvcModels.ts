@@ -41,7 +41,11 @@ export interface RtvcManifest {
   readonly sampleRate: number;
   /** sha256 of the encoder graph: voices are only comparable under one encoder. */
   readonly encoderId: string;
+  /** The WaveRNN sample loop served: RTVC's float32 arithmetic, or int8 weights (~4x faster, not bit-exact). */
+  readonly servedLoop: VocoderLoop;
 }
+
+export type VocoderLoop = 'float32' | 'int8';
 
 /** Default postnet context (frames each side) for streaming; the postnet's bi-GRU sees more in RTVC. */
 export const DEFAULT_POSTNET_CONTEXT = 24;
@@ -83,6 +87,7 @@ export function readRtvcManifest(dir: string): RtvcManifest {
     postnetContext: raw.synthesizer.postnetContext ?? DEFAULT_POSTNET_CONTEXT,
     sampleRate: melSpec.sampleRate,
     encoderId: enc.file.sha256,
+    servedLoop: raw.vocoder.servedLoop === 'int8' && raw.vocoder.sampleLoopInt8 ? 'int8' : 'float32',
   };
 }
 
@@ -108,13 +113,14 @@ export interface RtvcSessions {
   release(): void;
 }
 
-export function openRtvcSessions(m: RtvcManifest): RtvcSessions {
+/** Opens every graph; `loop` overrides the manifest's `servedLoop`. */
+export function openRtvcSessions(m: RtvcManifest, loop: VocoderLoop = m.servedLoop): RtvcSessions {
   const open = (entry: { file: { file: string } }) => createOnnxSession(join(m.dir, entry.file.file));
   const s = m.raw.synthesizer, v = m.raw.vocoder;
   const sessions = {
     encoder: open(m.raw.encoder),
     tacotron: { encoder: open(s.encoder), step: open(s.decoderStep), postnet: open(s.postnet) },
-    wavernn: { upsample: open(v.upsample), loop: open(v.sampleLoop) },
+    wavernn: { upsample: open(v.upsample), loop: open(loop === 'int8' ? v.sampleLoopInt8 : v.sampleLoop) },
   };
   return {
     ...sessions,

@@ -101,7 +101,7 @@ export class RtvcVoicePipeline {
   }
 
   get vocoderEngine(): string {
-    return 'rtvc-wavernn (onnx-loop)';
+    return `rtvc-wavernn (onnx-loop, ${this.manifest.servedLoop})`;
   }
 
   /** @throws TextError `no_speakable_text` when the cleaned text has no letters. */

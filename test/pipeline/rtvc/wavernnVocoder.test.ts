@@ -81,4 +81,23 @@ for (const mode of ['unbatched', 'batched'] as const) {
   });
 }
 
+test('the int8 loop stays close to RTVC: most classes identical given its uniforms, all within 2, same waveform shape', () => {
+  const int8: WavernnGraphs = { upsample: graphs.upsample, loop: open('sampleLoopInt8') };
+  const out = inferWaveform(int8, config, mel, false, () => g.unbatched_u.data as Float64Array);
+  const want = g.unbatched_idx.data as Int16Array;
+  let same = 0, within2 = 0;
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(Number(out.classes[i]) - want[i]);
+    if (d === 0) same++;
+    if (d <= 2) within2++;
+  }
+  assert.ok(same / want.length > 0.9, `${same} of ${want.length} identical`);
+  assert.is(within2, want.length);
+  const ref = g.unbatched_wav_f64.data as Float64Array;
+  let dot = 0, a = 0, b = 0;
+  for (let i = 0; i < ref.length; i++) (dot += ref[i] * out.wav[i]), (a += ref[i] ** 2), (b += out.wav[i] ** 2);
+  assert.ok(dot / Math.sqrt(a * b) > 0.999, 'waveform correlation');
+  int8.loop.release();
+});
+
 test.run();

@@ -10,6 +10,7 @@ Graphs (opset 14):
   rtvc_vocoder_upsample.onnx mel [B, 80, T + 2 pad] -> up_mels [B, T hop, 80], aux [B, T hop, res_out]
   rtvc_vocoder_step.onnx     x, m_t, aux_t, h1, h2 -> logits, h1_out, h2_out
   rtvc_vocoder_loop.onnx     the sample loop with the sampler (sample_loop_graph.py)
+  rtvc_vocoder_loop_int8.onnx the same loop with int8 weight matrices (int8_step_graph.py; ~4x faster)
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ import torch.nn as nn
 from ..manifest import FORMAT, file_entry
 from .checkpoint import CheckpointError, load_checkpoint
 from .encoder import SpeakerEncoder
+from .int8_step_graph import quantize_step
 from .sample_loop_graph import OPSET, build_sample_loop
 from .symbols import EOS_ID, PAD_ID, SYMBOLS
 from .synthesis import MAX_FRAMES, PRENET_DROPOUT, STOP_MIN_T
@@ -125,7 +127,7 @@ def export_synthesizer(model: Tacotron, out: Path) -> dict:
     }
 
 
-def export_vocoder(model: WaveRnn, out: Path) -> dict:
+def export_vocoder(model: WaveRnn, out: Path, int8: bool = False) -> dict:
     d = model.dims
     up_path = out / "rtvc_vocoder_upsample.onnx"
     _export(model.upsample.forward, model, (torch.rand(1, d.n_mels, 9 + 2 * d.pad),), up_path, ["mel"], ["up_mels", "aux"],
@@ -137,15 +139,21 @@ def export_vocoder(model: WaveRnn, out: Path) -> dict:
             step_path, ["x", "m_t", "aux_t", "h1", "h2"], ["logits", "h1_out", "h2_out"],
             {n: {0: "B"} for n in ["x", "m_t", "aux_t", "h1", "h2", "logits", "h1_out", "h2_out"]})
     loop_path = out / "rtvc_vocoder_loop.onnx"
-    onnx.save(build_sample_loop(onnx.load(str(step_path)), d.classes), str(loop_path))
+    step = onnx.load(str(step_path))
+    onnx.save(build_sample_loop(step, d.classes), str(loop_path))
+    int8_path = out / "rtvc_vocoder_loop_int8.onnx"
+    onnx.save(build_sample_loop(quantize_step(step), d.classes), str(int8_path))
+    loop_io = ({"up_mels": [-1, -1, d.n_mels], "aux": [-1, -1, d.res_out_dims], "uniforms": [-1, -1], "h1": [-1, R], "h2": [-1, R], "x": [-1, 1]},
+               {"classes": [-1, -1], "h1_out": [-1, R], "h2_out": [-1, R], "x_out": [-1, 1]})
     return {
         "family": "rtvc-wavernn", "features": "rtvcSynthMel", "trainedOn": "imported RTVC checkpoint",
         "upsample": _graph(up_path, {"mel": [-1, d.n_mels, -1]}, {"up_mels": [-1, -1, d.n_mels], "aux": [-1, -1, d.res_out_dims]}),
         "step": _graph(step_path, {"x": [-1, 1], "m_t": [-1, d.n_mels], "aux_t": [-1, d.res_out_dims], "h1": [-1, R], "h2": [-1, R]},
                        {"logits": [-1, d.classes], "h1_out": [-1, R], "h2_out": [-1, R]}),
-        "sampleLoop": _graph(loop_path, {"up_mels": [-1, -1, d.n_mels], "aux": [-1, -1, d.res_out_dims], "uniforms": [-1, -1],
-                                         "h1": [-1, R], "h2": [-1, R], "x": [-1, 1]},
-                             {"classes": [-1, -1], "h1_out": [-1, R], "h2_out": [-1, R], "x_out": [-1, 1]}),
+        "sampleLoop": _graph(loop_path, *loop_io),
+        "sampleLoopInt8": _graph(int8_path, *loop_io),
+        # which loop the server runs: "float32" is RTVC's arithmetic; "int8" trades exactness for speed
+        "servedLoop": "int8" if int8 else "float32",
         "melScale": MEL_SCALE, "pad": d.pad, "hopLength": d.hop, "classes": d.classes, "rnnDims": R,
         "muLaw": True, "preemphasis": PREEMPHASIS, "fadeOutFrames": 20, "fold": {"target": TARGET, "overlap": OVERLAP},
         # Frames each side the upsampler needs for a chunk to equal the whole-utterance result.
@@ -163,7 +171,7 @@ FEATURES = {
 }
 
 
-def import_rtvc(encoder: Path, synthesizer: Path, vocoder: Path, out: Path) -> dict:
+def import_rtvc(encoder: Path, synthesizer: Path, vocoder: Path, out: Path, int8_vocoder: bool = False) -> dict:
     """Validates all three checkpoints first (nothing is written if one is bad), then exports."""
     ckpts = {kind: load_checkpoint(p, kind) for kind, p in (("encoder", encoder), ("synthesizer", synthesizer), ("vocoder", vocoder))}
     models = {"encoder": SpeakerEncoder.from_checkpoint(ckpts["encoder"]),
@@ -173,7 +181,7 @@ def import_rtvc(encoder: Path, synthesizer: Path, vocoder: Path, out: Path) -> d
     manifest = {"format": FORMAT, "family": "rtvc", "features": FEATURES,
                 "encoder": export_encoder(models["encoder"], out),
                 "synthesizer": export_synthesizer(models["synthesizer"], out),
-                "vocoder": export_vocoder(models["vocoder"], out)}
+                "vocoder": export_vocoder(models["vocoder"], out, int8_vocoder)}
     for kind, ck in ckpts.items():
         manifest[kind]["source"] = {"file": ck.path.name, "step": ck.step,
                                     "parameters": int(sum(p.numel() for p in models[kind].parameters()))}
@@ -190,11 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--synthesizer", required=True, type=Path)
     ap.add_argument("--vocoder", required=True, type=Path)
     ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--int8-vocoder", action="store_true", help="serve the int8 WaveRNN loop (about 4x faster, not bit-exact)")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
     warnings.filterwarnings("ignore")  # torch.onnx tracer warnings: expected, and noise for the user
     try:
-        result = import_rtvc(args.encoder, args.synthesizer, args.vocoder, args.out)
+        result = import_rtvc(args.encoder, args.synthesizer, args.vocoder, args.out, args.int8_vocoder)
     except CheckpointError as err:
         print(f"import-rtvc: {err}", file=sys.stderr)
         return 2
