@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TEST_HOOKS_ENV } from '../../src/pipeline/runtime/testHooks.js';
 import type { ServerStats } from '../../src/server/index.js';
-import { pcmBytes, referencePcm, startTestServer, type TestServer } from '../server/serverFixtures.js';
+import { pcmBytes, referencePcm, startTestServer, saveReferenceVoice, type TestServer } from '../server/serverFixtures.js';
 import { TestClient } from '../server/wsTestClient.js';
 
 /** The bound: everything a vanished client held is freed within this long. */
@@ -25,16 +25,7 @@ const faults = suite<{ ts: TestServer; voice: string }>('client disconnects', { 
 
 faults.before(async (ctx) => {
   ctx.ts = await startTestServer({ workers: WORKERS });
-  const c = await TestClient.connect(ctx.ts.server.port);
-  c.json({ type: 'start', audio: { sampleRate: 16000 } });
-  await c.next('started');
-  c.binary(pcmBytes(referencePcm().pcm, 0, 16000 * 4));
-  c.json({ type: 'enroll.end' });
-  await c.next('ready');
-  c.json({ type: 'voice.save' });
-  ctx.voice = (await c.next('voice.saved')).voice;
-  c.close();
-  await c.closed;
+  ctx.voice = await saveReferenceVoice(ctx.ts.server.port);
 });
 
 faults.after(async (ctx) => {

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { pcmBytes, referencePcm, startTestServer } from '../server/serverFixtures.js';
+import { saveReferenceVoice, startTestServer } from '../server/serverFixtures.js';
 import { TestClient } from '../server/wsTestClient.js';
 
 const TEXT = 'This sentence is long enough to keep the only slot busy for a while. And one more after it.';
@@ -13,15 +13,7 @@ const TEXT = 'This sentence is long enough to keep the only slot busy for a whil
 test('past maxActiveUtterances the excess is refused with busy; the admitted stream is untouched', async () => {
   const ts = await startTestServer({ workers: 2, limits: { maxActiveUtterances: 1 } });
   try {
-    const enroller = await TestClient.connect(ts.server.port);
-    enroller.json({ type: 'start', audio: { sampleRate: 16000 } });
-    await enroller.next('started');
-    enroller.binary(pcmBytes(referencePcm().pcm, 0, 16000 * 4));
-    enroller.json({ type: 'enroll.end' });
-    await enroller.next('ready');
-    enroller.json({ type: 'voice.save' });
-    const voice = (await enroller.next('voice.saved')).voice;
-    enroller.close();
+    const voice = await saveReferenceVoice(ts.server.port);
 
     const open = async () => {
       const c = await TestClient.connect(ts.server.port);

@@ -12,7 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TEST_HOOKS_ENV } from '../../src/pipeline/runtime/testHooks.js';
 import type { FaultKind } from '../../src/pipeline/index.js';
-import { httpGet, pcmBytes, referencePcm, startTestServer, type TestServer } from '../server/serverFixtures.js';
+import { httpGet, saveReferenceVoice, startTestServer, type TestServer } from '../server/serverFixtures.js';
 import { TestClient } from '../server/wsTestClient.js';
 
 process.env[TEST_HOOKS_ENV] = '1'; // read when the server's pool is created
@@ -27,16 +27,7 @@ const faults = suite<Ctx>('worker faults', { ts: undefined as never, voice: '', 
 faults.before(async (ctx) => {
   // A replacement worker loads its models while the survivor's next tasks wait: no `busy` for that.
   ctx.ts = await startTestServer({ workers: 1, maxQueueWaitMs: 60_000 });
-  const c = await TestClient.connect(ctx.ts.server.port);
-  c.json({ type: 'start', audio: { sampleRate: 16000 } });
-  await c.next('started');
-  c.binary(pcmBytes(referencePcm().pcm, 0, 16000 * 4));
-  c.json({ type: 'enroll.end' });
-  await c.next('ready');
-  c.json({ type: 'voice.save' });
-  ctx.voice = (await c.next('voice.saved')).voice;
-  c.close();
-  await c.closed;
+  ctx.voice = await saveReferenceVoice(ctx.ts.server.port);
   const solo = await withVoice(ctx);
   solo.json({ type: 'speak', id: 'solo', text: SURVIVOR_TEXT, seed: SURVIVOR_SEED });
   assert.is((await solo.next('done')).outcome, 'completed');

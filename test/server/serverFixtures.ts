@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readWav, toMono, floatToInt16 } from '../../src/pipeline/audio/wav.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/index.js';
+import { TestClient } from './wsTestClient.js';
 
 /** 5 s of LibriSpeech speaker 1363 (test/fixtures/audio/README.md) at 16 kHz or 8 kHz, as 16-bit PCM. */
 export function referencePcm(rate: 16000 | 8000 = 16000): { pcm: Int16Array; sampleRate: number } {
@@ -17,6 +18,21 @@ export function referencePcm(rate: 16000 | 8000 = 16000): { pcm: Int16Array; sam
 /** Little-endian bytes of `pcm[from, to)` (copied, so sends never share a buffer). */
 export function pcmBytes(pcm: Int16Array, from = 0, to = pcm.length): Uint8Array {
   return new Uint8Array(pcm.slice(from, to).buffer);
+}
+
+/** Enrolls 4 s of the reference speech on a fresh connection, saves it, closes; returns the voice id. */
+export async function saveReferenceVoice(port: number): Promise<string> {
+  const c = await TestClient.connect(port);
+  c.json({ type: 'start', audio: { sampleRate: 16000 } });
+  await c.next('started');
+  c.binary(pcmBytes(referencePcm().pcm, 0, 16000 * 4));
+  c.json({ type: 'enroll.end' });
+  await c.next('ready');
+  c.json({ type: 'voice.save' });
+  const { voice } = await c.next('voice.saved');
+  c.close();
+  await c.closed;
+  return voice;
 }
 
 export interface TestServer {

@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CloseCode } from '../../src/server/errors.js';
-import { httpGet, pcmBytes, referencePcm, startTestServer, type TestServer } from './serverFixtures.js';
+import { httpGet, pcmBytes, referencePcm, startTestServer, saveReferenceVoice, type TestServer } from './serverFixtures.js';
 import { TestClient } from './wsTestClient.js';
 
 const LIMITS = { maxTextChars: 300, maxQueuedUtterances: 2, maxFrameBytes: 256 * 1024, maxReferenceSeconds: 4 };
@@ -18,16 +18,7 @@ const errors = suite<{ ts: TestServer; voice: string; clients: TestClient[] }>('
 errors.before(async (ctx) => {
   ctx.ts = await startTestServer({ limits: LIMITS });
   // One real enrollment, saved, so tests that need a voice can start from its id.
-  const c = await TestClient.connect(ctx.ts.server.port);
-  const { pcm } = referencePcm();
-  c.json({ type: 'start', audio: { sampleRate: 16000 } });
-  await c.next('started');
-  c.binary(pcmBytes(pcm, 0, 16000 * 4));
-  c.json({ type: 'enroll.end' });
-  await c.next('ready');
-  c.json({ type: 'voice.save' });
-  ctx.voice = (await c.next('voice.saved')).voice;
-  c.close();
+  ctx.voice = await saveReferenceVoice(ctx.ts.server.port);
 });
 
 errors.after.each((ctx) => {
