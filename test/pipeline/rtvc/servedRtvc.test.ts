@@ -93,4 +93,30 @@ test('enrollment with RTVC\'s encoder gives RTVC\'s embedding of the reference',
   }
 });
 
+test('cancel stops an RTVC utterance mid-way: done is cancelled and synthesis is freed', async () => {
+  // RTVC's own cap (2000 frames = 25 s): the random weights never stop, so this utterance is long
+  const longDir = join(root, 'long');
+  cpSync(modelsDir, longDir, { recursive: true });
+  writeFileSync(join(longDir, 'manifest.json'), JSON.stringify({ ...manifest, synthesizer: { ...manifest.synthesizer, maxFrames: 2000 } }));
+  const server = await startTestServer({ modelsDir: longDir });
+  const c = await TestClient.connect(server.server.port);
+  try {
+    c.json({ type: 'start', audio: { sampleRate: 16000 }, output: { format: 'pcm', sampleRate: 16000 } });
+    await c.next('started');
+    c.binary(new Uint8Array(Int16Array.from(wav, floatToInt16).buffer));
+    await c.next('embedding');
+    c.json({ type: 'speak', id: 'long', text: 'Hello there, how are you?', seed: 1 });
+    const { utterance } = await c.next('queued');
+    await c.until(() => c.frames(utterance).length > 0);
+    c.json({ type: 'cancel', id: 'long' });
+    const done = await c.next('done');
+    assert.is(done.outcome, 'cancelled');
+    assert.ok(done.frames < 1250 / 4, `${done.frames} frames of a 25 s utterance`);
+    assert.is(server.server.stats().syntheses, 0, "the utterance's synthesis has ended");
+  } finally {
+    c.close();
+    await server.stop();
+  }
+});
+
 test.run();
