@@ -40,7 +40,8 @@ function tryConnect(port: number): Promise<string> {
 
 test('SIGTERM: refuses new work, finishes the playing utterance, closes 1001, exits 0', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'clonecast-sigterm-'));
-  const proc = await spawnServer(dataDir);
+  // A grace far beyond the utterance, so a loaded machine cannot turn "finishes" into "cut at the bound".
+  const proc = await spawnServer(dataDir, ['--shutdown-grace-ms', '120000']);
   try {
     const speaker = await TestClient.connect(proc.port);
     const idle = await TestClient.connect(proc.port);
@@ -49,10 +50,11 @@ test('SIGTERM: refuses new work, finishes the playing utterance, closes 1001, ex
     const { utterance } = await speaker.next('queued');
     await speaker.until(() => speaker.frames(utterance).length > 0);
     proc.child.kill('SIGTERM');
-    // Once a new connection is refused the server is draining; the playing utterance goes on.
+    // Once a new connection is refused the server is draining; the playing utterance goes on. A
+    // connection already in the accept queue when the listener closes is reset instead of refused.
     let attempt = 'open';
     while (attempt === 'open') attempt = await tryConnect(proc.port);
-    assert.match(attempt, /ECONNREFUSED|503/);
+    assert.match(attempt, /ECONNREFUSED|ECONNRESET|socket hang up|503/, `a new connection while draining: ${attempt}`);
     speaker.json({ type: 'speak', id: 'late', text: 'Too late.' });
     const late = await speaker.next('error');
     assert.equal([late.code, late.id], ['shutting_down', 'late']);
