@@ -17,42 +17,10 @@ import torch
 from clonecast_train.vocoder.export import engine_tensors
 from clonecast_train.vocoder.model import Vocoder, VocoderConfig, min_gru_scan, normalise_mel
 from clonecast_train.vocoder.mulaw import decode, deemphasize, encode
+from clonecast_train.vocoder.reference import mulberry32, reference_generate, reference_logits
 
 TRAINING = Path(__file__).resolve().parents[1]
 TINY = {"cond_channels": 8, "hidden1": 16, "hidden2": 8, "cond2": 8, "fc": 8}
-
-
-def engine_logits(w: dict, cfg: VocoderConfig, mel: np.ndarray, prev: np.ndarray) -> np.ndarray:
-    """Step-by-step inference arithmetic (as the ONNX Loop / native addon), teacher-forced with `prev`.
-
-    mel: raw log-mel [F + 2 + 2*context, n_mels]; prev: [F*hop] classes. Returns logits [F*hop, classes].
-    """
-    def conv(x, wt, b):  # x [rows, in], wt [out, in, k] -> valid conv, leaky relu
-        k = wt.shape[2]
-        out = np.stack([b + np.einsum("oik,ki->o", wt, x[r:r + k]) for r in range(len(x) - k + 1)])
-        return np.where(out >= 0, out, 0.1 * out)
-
-    h = conv(conv(mel, w["conv1_w"], w["conv1_b"]), w["conv2_w"], w["conv2_b"])
-    cond = h @ w["cond_w"] + w["cond_b"]                     # [F + 2, 2*H1 + 3*H2]
-    hop, H1, H2 = cfg.hop, cfg.hidden1, cfg.hidden2
-    h1, h2 = np.zeros(H1), np.zeros(H2)
-    sig = lambda x: 1 / (1 + np.exp(-x))
-    g = lambda k: np.where(k >= 0, k + 0.5, sig(k))
-    logits = []
-    for t in range(len(prev)):
-        i, k = divmod(t, hop)
-        pos = (k + 0.5) / hop - 0.5
-        c = (-pos * cond[i] + (1 + pos) * cond[i + 1]) if pos < 0 else ((1 - pos) * cond[i + 1] + pos * cond[i + 2])
-        x1 = c[:2 * H1] + w["embed"][prev[t]]
-        h1 = h1 + sig(x1[:H1]) * (g(x1[H1:]) - h1)
-        gi = c[2 * H1:] + h1 @ w["gru_wi"]
-        gh = h2 @ w["gru_wh"] + w["gru_bh"]
-        r = sig(gi[:H2] + gh[:H2])
-        z = sig(gi[H2:2 * H2] + gh[H2:2 * H2])
-        n = np.tanh(gi[2 * H2:] + r * gh[2 * H2:])
-        h2 = n + z * (h2 - n)
-        logits.append(np.maximum(h2 @ w["fc1_w"] + w["fc1_b"], 0) @ w["fc2_w"] + w["fc2_b"])
-    return np.array(logits)
 
 
 class VocoderTest(unittest.TestCase):
@@ -86,8 +54,31 @@ class VocoderTest(unittest.TestCase):
         with torch.no_grad():
             want = model(normalise_mel(torch.from_numpy(mel))[None], torch.from_numpy(prev)[None])[0].numpy()
         w = {k: v.astype(np.float64) for k, v in engine_tensors(model).items()}
-        got = engine_logits(w, cfg, mel.astype(np.float64), prev)
+        got = reference_logits(w, mel.astype(np.float64), prev, cfg.hop)
         np.testing.assert_allclose(got, want, atol=2e-4, rtol=1e-3)
+
+    def test_generation_samples_the_teacher_forced_distribution(self):
+        # reference_generate feeds back its own classes: teacher-forcing the model with them gives
+        # the logits it sampled from, and each class is the inverse-CDF pick of its uniform.
+        torch.manual_seed(1)
+        cfg = VocoderConfig(**TINY)
+        model = Vocoder(cfg).eval()
+        w = {k: v.astype(np.float64) for k, v in engine_tensors(model).items()}
+        mel = np.random.default_rng(2).normal(-5, 2, size=(1 + 2 + 2 * cfg.context, cfg.n_mels))
+        u = mulberry32(7, cfg.hop)
+        classes, margins = reference_generate(w, mel, u, cfg.classes // 2, cfg.hop)
+        prev = np.concatenate([[cfg.classes // 2], classes[:-1]])
+        with torch.no_grad():
+            logits = model(normalise_mel(torch.from_numpy(mel).float())[None], torch.from_numpy(prev)[None])[0].double().numpy()
+        cdf = np.cumsum(np.exp(logits) / np.exp(logits).sum(1, keepdims=True), axis=1)
+        picked = np.minimum((cdf < u[:, None]).sum(1), cfg.classes - 1)
+        sure = margins > 1e-4
+        np.testing.assert_array_equal(picked[sure], classes[sure])
+        self.assertGreater(sure.mean(), 0.9)
+
+    def test_mulberry32_matches_the_engines_generator(self):
+        # The first uniforms of seed 1 as src/pipeline/vocoder/rng.ts draws them.
+        np.testing.assert_array_equal(mulberry32(1, 3) * 16777216, [10520554, 45897, 8849092])
 
     def test_temperature_divides_the_logits(self):
         torch.manual_seed(0)
@@ -96,8 +87,8 @@ class VocoderTest(unittest.TestCase):
         rng = np.random.default_rng(0)
         mel = rng.normal(-5, 2, size=(1 + 2 + 2 * cfg.context, cfg.n_mels))
         prev = rng.integers(0, cfg.classes, size=cfg.hop)
-        plain = engine_logits({k: v.astype(np.float64) for k, v in engine_tensors(model).items()}, cfg, mel, prev)
-        sharp = engine_logits({k: v.astype(np.float64) for k, v in engine_tensors(model, 0.5).items()}, cfg, mel, prev)
+        plain = reference_logits({k: v.astype(np.float64) for k, v in engine_tensors(model).items()}, mel, prev, cfg.hop)
+        sharp = reference_logits({k: v.astype(np.float64) for k, v in engine_tensors(model, 0.5).items()}, mel, prev, cfg.hop)
         np.testing.assert_allclose(sharp, plain / 0.5, rtol=1e-5, atol=1e-5)
 
     def test_tiny_pack_train_export(self):

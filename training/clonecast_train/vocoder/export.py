@@ -23,6 +23,7 @@ from ..features import SYNTH_MEL
 from ..manifest import file_entry, update_manifest
 from .model import MEL_MEAN, MEL_SCALE, Vocoder, VocoderConfig
 from .mulaw import BITS
+from .reference import REPO, write_parity_fixture
 
 # Order of tensors in vocoder_weights.bin.
 TENSOR_ORDER = ["conv1_w", "conv1_b", "conv2_w", "conv2_b", "cond_w", "cond_b",
@@ -117,6 +118,9 @@ def export(model: Vocoder, models_dir: Path, trained_on: str, extra_hparams: dic
             raise ValueError(f'served_engine must be "wavernn" or "griffin-lim", got {served_engine!r}')
         entry["servedEngine"] = served_engine
     update_manifest(models_dir, "vocoder", entry)
+    if models_dir.resolve() == (REPO / "models").resolve():
+        # The Node engines' parity test (test/pipeline/vocoder/parity.test.ts) follows the installed weights.
+        write_parity_fixture(models_dir, REPO / "test" / "fixtures" / "vocoder" / "parity.json")
     return entry
 
 
