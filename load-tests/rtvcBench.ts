@@ -6,7 +6,8 @@
  * typical speaking length (0.35 s per word) and RTVC's trailing-silence trim is off (their mels are
  * quiet); the cost per frame and per sample is what is measured.
  *
- *   node dist/load-tests/rtvcBench.js [--models DIR] [--loop float32|int8] [--json]
+ *   node dist/load-tests/rtvcBench.js [--models DIR] [--loop float32|int8] [--folds FIRST,GROWTH,MAX[,OVERLAP]] [--json]
+ * --folds: stream the WaveRNN in growing folds (RTVC's batched mode, foldedWavernnStream.ts).
  * --loop: the WaveRNN sample loop to run (default: the directory's `servedLoop`; RTVC's float32).
  */
 import { execFileSync } from 'node:child_process';
@@ -47,7 +48,9 @@ function randomFullSizeModels(): { dir: string; cleanup: () => void } {
   return { dir: join(root, 'models'), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-const { values } = parseArgs({ options: { models: { type: 'string' }, loop: { type: 'string' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { models: { type: 'string' }, loop: { type: 'string' }, folds: { type: 'string' }, json: { type: 'boolean' } } });
+const foldArgs = values.folds?.split(',').map(Number);
+if (foldArgs && (foldArgs.length < 3 || foldArgs.length > 4 || !foldArgs.every(Number.isFinite))) throw new Error('--folds wants FIRST,GROWTH,MAX[,OVERLAP] (samples, factor, samples, samples)');
 if (values.loop !== undefined && values.loop !== 'float32' && values.loop !== 'int8') throw new Error(`--loop must be float32 or int8, not ${values.loop}`);
 const models = values.models ? { dir: resolve(values.models), cleanup: () => undefined } : randomFullSizeModels();
 try {
@@ -59,7 +62,8 @@ try {
   for (const ref of RTVC) {
     const frames = Math.round(ref.words * SECONDS_PER_WORD * base.sampleRate / base.wavernn.hop / base.tacotron.r) * base.tacotron.r;
     // random weights: their stop token is noise and their quiet mels would be trimmed as silence
-    const m = { ...base, tacotron: { ...base.tacotron, maxFrames: frames, stopProbability: Infinity }, trimThreshold: -Infinity };
+    const folds = foldArgs ? { first: foldArgs[0], growth: foldArgs[1], max: foldArgs[2], overlap: foldArgs[3] ?? base.wavernn.fold.overlap, maxRows: 16 } : base.folds;
+    const m = { ...base, tacotron: { ...base.tacotron, maxFrames: frames, stopProbability: Infinity }, trimThreshold: -Infinity, folds };
     const u = new RtvcUtterance(sessions, m, { ids: textToSequence(SENTENCES[ref.words], m.symbols).ids, speaker, ...utteranceRandomness(1, m.prenetDropout) });
     const start = performance.now();
     let first: number | null = null, samples = 0, synth = 0, vocode = 0;
@@ -81,7 +85,7 @@ try {
   sessions.release();
   if (values.json) process.stdout.write(`${JSON.stringify({ models: models.dir, loop, rows })}\n`);
   else {
-    process.stdout.write(`RTVC-size models, one stream, ${loop} WaveRNN loop (target: first audio <= 300 ms, rtf <= 1)\n`);
+    process.stdout.write(`RTVC-size models, one stream, ${loop} WaveRNN loop${foldArgs ? `, folds ${values.folds}` : ', unbatched'} (target: first audio <= 300 ms, rtf <= 1)\n`);
     process.stdout.write('words  audio s  TTFA ms (RTVC)      rtf  Tacotron ms/frame (RTVC)  WaveRNN rtf (RTVC)\n');
     for (const r of rows) {
       process.stdout.write(`${String(r.words).padStart(5)}  ${r.audioS.toFixed(2).padStart(7)}  ${String(r.ttfaMs).padStart(7)} (${r.rtvc.ttfaMs})  ${r.rtf.toFixed(2).padStart(6)}  ` +

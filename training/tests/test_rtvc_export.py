@@ -37,6 +37,7 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(m["encoder"]["source"], {"file": "small_encoder.pt", "step": 12345, "parameters": 1423616})
         self.assertEqual(m["vocoder"]["hparams"]["rnn_dims"], 64)
         self.assertEqual(m["vocoder"]["servedLoop"], "float32")  # RTVC's arithmetic unless --int8-vocoder
+        self.assertNotIn("streamFolds", m["vocoder"])  # RTVC's unbatched mode unless --stream-folds
         for section in ("encoder", "synthesizer", "vocoder"):
             self.assertIn(m[section]["features"], m["features"])
 

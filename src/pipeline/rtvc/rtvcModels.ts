@@ -43,6 +43,20 @@ export interface RtvcManifest {
   readonly encoderId: string;
   /** The WaveRNN sample loop served: RTVC's float32 arithmetic, or int8 weights (~4x faster, not bit-exact). */
   readonly servedLoop: VocoderLoop;
+  /**
+   * Folded (batched) WaveRNN streaming, from the manifest's `vocoder.streamFolds`; absent: RTVC's
+   * unbatched mode, one sequential row (foldedWavernnStream.ts says why folds are faster).
+   */
+  readonly folds?: StreamFolds;
+}
+
+/** A growing fold schedule (samples, overlaps included): first, first + growth x audio before, at most max. */
+export interface StreamFolds {
+  readonly first: number;
+  readonly growth: number;
+  readonly max: number;
+  readonly overlap: number;
+  readonly maxRows: number;
 }
 
 export type VocoderLoop = 'float32' | 'int8';
@@ -88,6 +102,7 @@ export function readRtvcManifest(dir: string): RtvcManifest {
     sampleRate: melSpec.sampleRate,
     encoderId: enc.file.sha256,
     servedLoop: raw.vocoder.servedLoop === 'int8' && raw.vocoder.sampleLoopInt8 ? 'int8' : 'float32',
+    folds: raw.vocoder.streamFolds ?? undefined,
   };
 }
 

@@ -13,14 +13,17 @@
 import { type KeepSource } from './prenetDropout.js';
 import type { RtvcManifest, RtvcSessions } from './rtvcModels.js';
 import { decoderSteps, runPostnet, type DecoderStep } from './tacotronDecoder.js';
+import { FoldedWavernnStream, growingFolds } from './foldedWavernnStream.js';
 import { WavernnStream } from './wavernnStream.js';
 
 export interface RtvcUtteranceOptions {
   readonly ids: Int32Array;
   readonly speaker: Float32Array;
   readonly keep: KeepSource;
-  /** Uniforms of the WaveRNN sampler. */
+  /** Uniforms of the WaveRNN sampler (unbatched mode). */
   readonly uniforms: (n: number) => Float64Array;
+  /** Per-fold uniforms (folded mode). */
+  readonly rowUniforms?: (row: number, n: number) => Float64Array;
   readonly firstChunkFrames?: number;
   readonly maxChunkFrames?: number;
 }
@@ -39,14 +42,17 @@ export class RtvcUtterance {
   /** Frames already given to the vocoder. */
   private sent = 0;
   private chunk: number;
-  private readonly vocoder: WavernnStream;
+  private readonly vocoder: { push(mel: Float32Array, final: boolean): Float32Array };
   private finished = false;
 
   constructor(private readonly sessions: RtvcSessions, private readonly m: RtvcManifest, private readonly options: RtvcUtteranceOptions) {
     this.steps = decoderSteps(sessions.tacotron, m.tacotron, options.ids, options.speaker, { keep: options.keep });
     // the first chunk completes 2 frames (25 ms) of audio beyond the vocoder's look-ahead
     this.chunk = options.firstChunkFrames ?? m.wavernn.context + 2;
-    this.vocoder = new WavernnStream(sessions.wavernn, m.wavernn, { uniforms: options.uniforms });
+    const f = m.folds;
+    this.vocoder = f && options.rowUniforms
+      ? new FoldedWavernnStream(sessions.wavernn, m.wavernn, { schedule: growingFolds(f.first, f.growth, f.max), overlap: f.overlap, uniforms: options.rowUniforms, maxRows: f.maxRows })
+      : new WavernnStream(sessions.wavernn, m.wavernn, { uniforms: options.uniforms });
   }
 
   get done(): boolean {
@@ -78,7 +84,8 @@ export class RtvcUtterance {
       const samples = this.vocoder.push(mel, last);
       vocode += (performance.now() - t1) / 1000;
       if (last) this.finished = true;
-      this.chunk = Math.min(this.options.maxChunkFrames ?? 32, this.chunk * 2);
+      // folds run side by side only over mel that exists: decode further ahead when folded
+      this.chunk = Math.min(this.options.maxChunkFrames ?? (this.m.folds ? 160 : 32), this.chunk * 2);
       if (samples.length > 0 || last) return { samples, final: last, synthSeconds: synth, vocodeSeconds: vocode };
     }
   }

@@ -16,6 +16,18 @@ export function seededUniforms(seed: number): (n: number) => Float64Array {
   };
 }
 
-export function utteranceRandomness(seed: number, prenetDropout: number): { keep: KeepSource; uniforms: (n: number) => Float64Array } {
-  return { keep: seededKeep((seed ^ 0x5bd1e995) >>> 0, prenetDropout), uniforms: seededUniforms(seed) };
+/** Per-fold uniforms for the batched (folded) WaveRNN: one stream per fold, row 0's is `seed`'s. */
+export function seededRowUniforms(seed: number): (row: number, n: number) => Float64Array {
+  const rows = new Map<number, (n: number) => Float64Array>();
+  return (row, n) => {
+    let next = rows.get(row);
+    if (!next) rows.set(row, (next = seededUniforms((seed + Math.imul(row, 0x9e3779b9)) >>> 0)));
+    return next(n);
+  };
+}
+
+export function utteranceRandomness(seed: number, prenetDropout: number): {
+  keep: KeepSource; uniforms: (n: number) => Float64Array; rowUniforms: (row: number, n: number) => Float64Array;
+} {
+  return { keep: seededKeep((seed ^ 0x5bd1e995) >>> 0, prenetDropout), uniforms: seededUniforms(seed), rowUniforms: seededRowUniforms(seed) };
 }

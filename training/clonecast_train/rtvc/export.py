@@ -36,6 +36,11 @@ from .tacotron import Tacotron, gru_cell
 from .vocoding import MEL_SCALE, OVERLAP, PREEMPHASIS, TARGET
 from .wavernn import WaveRnn
 
+#: Growing folds for streaming RTVC's batched WaveRNN mode (src/pipeline/rtvc/foldedWavernnStream.ts):
+#: samples of the first fold and the largest, growth per sample of audio before a fold, RTVC's
+#: hparams overlap (400), rows at once. Measured fastest here among the schedules tried (docs/notes/rtvc.md).
+STREAM_FOLDS = {"first": 1600, "growth": 0.05, "max": 2400, "overlap": 400, "maxRows": 16}
+
 #: Partial windows of RTVC's embed_utterance (encoder/params_data.py, inference.py).
 PARTIAL_FRAMES, PARTIAL_HOP, MIN_COVERAGE = 160, 80, 0.75
 
@@ -127,7 +132,7 @@ def export_synthesizer(model: Tacotron, out: Path) -> dict:
     }
 
 
-def export_vocoder(model: WaveRnn, out: Path, int8: bool = False) -> dict:
+def export_vocoder(model: WaveRnn, out: Path, int8: bool = False, stream_folds: bool = False) -> dict:
     d = model.dims
     up_path = out / "rtvc_vocoder_upsample.onnx"
     _export(model.upsample.forward, model, (torch.rand(1, d.n_mels, 9 + 2 * d.pad),), up_path, ["mel"], ["up_mels", "aux"],
@@ -154,6 +159,8 @@ def export_vocoder(model: WaveRnn, out: Path, int8: bool = False) -> dict:
         "sampleLoopInt8": _graph(int8_path, *loop_io),
         # which loop the server runs: "float32" is RTVC's arithmetic; "int8" trades exactness for speed
         "servedLoop": "int8" if int8 else "float32",
+        # present: stream in growing folds (RTVC's batched mode); absent: RTVC's unbatched mode
+        **({"streamFolds": STREAM_FOLDS} if stream_folds else {}),
         "melScale": MEL_SCALE, "pad": d.pad, "hopLength": d.hop, "classes": d.classes, "rnnDims": R,
         "muLaw": True, "preemphasis": PREEMPHASIS, "fadeOutFrames": 20, "fold": {"target": TARGET, "overlap": OVERLAP},
         # Frames each side the upsampler needs for a chunk to equal the whole-utterance result.
@@ -171,7 +178,7 @@ FEATURES = {
 }
 
 
-def import_rtvc(encoder: Path, synthesizer: Path, vocoder: Path, out: Path, int8_vocoder: bool = False) -> dict:
+def import_rtvc(encoder: Path, synthesizer: Path, vocoder: Path, out: Path, int8_vocoder: bool = False, stream_folds: bool = False) -> dict:
     """Validates all three checkpoints first (nothing is written if one is bad), then exports."""
     ckpts = {kind: load_checkpoint(p, kind) for kind, p in (("encoder", encoder), ("synthesizer", synthesizer), ("vocoder", vocoder))}
     models = {"encoder": SpeakerEncoder.from_checkpoint(ckpts["encoder"]),
@@ -181,7 +188,7 @@ def import_rtvc(encoder: Path, synthesizer: Path, vocoder: Path, out: Path, int8
     manifest = {"format": FORMAT, "family": "rtvc", "features": FEATURES,
                 "encoder": export_encoder(models["encoder"], out),
                 "synthesizer": export_synthesizer(models["synthesizer"], out),
-                "vocoder": export_vocoder(models["vocoder"], out, int8_vocoder)}
+                "vocoder": export_vocoder(models["vocoder"], out, int8_vocoder, stream_folds)}
     for kind, ck in ckpts.items():
         manifest[kind]["source"] = {"file": ck.path.name, "step": ck.step,
                                     "parameters": int(sum(p.numel() for p in models[kind].parameters()))}
@@ -199,11 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--vocoder", required=True, type=Path)
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--int8-vocoder", action="store_true", help="serve the int8 WaveRNN loop (about 4x faster, not bit-exact)")
+    ap.add_argument("--stream-folds", action="store_true", help="stream the WaveRNN in growing folds (RTVC's batched mode; faster)")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
     warnings.filterwarnings("ignore")  # torch.onnx tracer warnings: expected, and noise for the user
     try:
-        result = import_rtvc(args.encoder, args.synthesizer, args.vocoder, args.out, args.int8_vocoder)
+        result = import_rtvc(args.encoder, args.synthesizer, args.vocoder, args.out, args.int8_vocoder, args.stream_folds)
     except CheckpointError as err:
         print(f"import-rtvc: {err}", file=sys.stderr)
         return 2

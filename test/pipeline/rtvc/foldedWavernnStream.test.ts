@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createOnnxSession } from '../../../src/pipeline/runtime/onnxRuntime.js';
+import { FoldedWavernnStream, growingFolds, rtvcFolds, type FoldSchedule } from '../../../src/pipeline/rtvc/foldedWavernnStream.js';
+import { wavernnConfig, type WavernnGraphs } from '../../../src/pipeline/rtvc/wavernnVocoder.js';
+import { maxAbsDiff } from '../../helpers/npz.js';
+import { rtvcGolden, smallRtvcModels } from '../../helpers/rtvcFixtures.js';
+
+const g = rtvcGolden('vocoder_golden.npz');
+const models = smallRtvcModels();
+const section = JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')).vocoder;
+const config = wavernnConfig(section);
+const open = (k: string) => createOnnxSession(join(models, section[k].file.file));
+const graphs: WavernnGraphs = { upsample: open('upsample'), loop: open('sampleLoop') };
+const [M, T] = g.mel.shape;
+const mel = new Float32Array(M * T);
+for (let m = 0; m < M; m++) for (let t = 0; t < T; t++) mel[t * M + m] = (g.mel.data as Float32Array)[m * T + t];
+
+/** Per-row uniforms: RTVC's recorded batched draws for rows 0-1, a fixed generator beyond. */
+function rowUniforms() {
+  const u = g.batched_u.data as Float64Array;
+  const used = new Map<number, number>();
+  return (row: number, n: number) => {
+    const at = used.get(row) ?? 0;
+    used.set(row, at + n);
+    if (row < 2) return u.slice(row * 9600 + at, row * 9600 + at + n);
+    return Float64Array.from({ length: n }, (_, i) => ((row * 7919 + at + i) * 0.6180339887) % 1);
+  };
+}
+
+function run(chunks: readonly number[], schedule: FoldSchedule): { pieces: Float32Array[]; wav: Float32Array } {
+  const s = new FoldedWavernnStream(graphs, config, { schedule, overlap: 800, uniforms: rowUniforms() });
+  const pieces: Float32Array[] = [];
+  let at = 0;
+  chunks.forEach((n, i) => {
+    pieces.push(s.push(mel.slice(at * M, (at + n) * M), i === chunks.length - 1));
+    at += n;
+  });
+  const wav = new Float32Array(pieces.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of pieces) wav.set(p, (o += p.length) - p.length);
+  return { pieces, wav };
+}
+
+test('with RTVC\'s folds (8000 + 2 x 800) and all the mel at once it is RTVC\'s batched infer_waveform', () => {
+  const { wav } = run([50], rtvcFolds(8000, 800));
+  assert.is(wav.length, 9800);
+  assert.ok(maxAbsDiff(wav, g.batched_wav.data as Float32Array) < 1e-4, `${maxAbsDiff(wav, g.batched_wav.data as Float32Array)}`);
+});
+
+test('fed in chunks it gives the same waveform, and audio leaves before the mel is complete', () => {
+  const { pieces, wav } = run([10, 10, 30], rtvcFolds(8000, 800));
+  assert.ok(maxAbsDiff(wav, g.batched_wav.data as Float32Array) < 1e-4);
+  assert.ok(pieces[0].length > 0, 'the first fold\'s own samples leave at once');
+});
+
+test('growing folds: short first fold, samples in order, full length', () => {
+  const { pieces, wav } = run([6, 10, 14, 20], growingFolds(2000, 0.5, 8000));
+  assert.is(wav.length, 9800);
+  assert.ok(pieces[0].length > 0);
+  assert.ok(wav.every(Number.isFinite));
+});
+
+test.run();
