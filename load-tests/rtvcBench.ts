@@ -85,7 +85,8 @@ try {
   sessions.release();
   if (values.json) process.stdout.write(`${JSON.stringify({ models: models.dir, loop, rows })}\n`);
   else {
-    process.stdout.write(`RTVC-size models, one stream, ${loop} WaveRNN loop${foldArgs ? `, folds ${values.folds}` : ', unbatched'} (target: first audio <= 300 ms, rtf <= 1)\n`);
+    const f = foldArgs ? values.folds : base.folds ? `${base.folds.first},${base.folds.growth},${base.folds.max},${base.folds.overlap}` : null;
+    process.stdout.write(`RTVC-size models, one stream, ${loop} WaveRNN loop, ${f ? `folds ${f}` : 'unbatched'} (target: first audio <= 300 ms, rtf <= 1)\n`);
     process.stdout.write('words  audio s  TTFA ms (RTVC)      rtf  Tacotron ms/frame (RTVC)  WaveRNN rtf (RTVC)\n');
     for (const r of rows) {
       process.stdout.write(`${String(r.words).padStart(5)}  ${r.audioS.toFixed(2).padStart(7)}  ${String(r.ttfaMs).padStart(7)} (${r.rtvc.ttfaMs})  ${r.rtf.toFixed(2).padStart(6)}  ` +

@@ -85,7 +85,7 @@ export class RtvcUtterance {
       vocode += (performance.now() - t1) / 1000;
       if (last) this.finished = true;
       // folds run side by side only over mel that exists: decode further ahead when folded
-      this.chunk = Math.min(this.options.maxChunkFrames ?? (this.m.folds ? 160 : 32), this.chunk * 2);
+      this.chunk = Math.min(this.options.maxChunkFrames ?? (this.m.folds ? 160 : 32), this.chunk * (this.m.folds ? 4 : 2));
       if (samples.length > 0 || last) return { samples, final: last, synthSeconds: synth, vocodeSeconds: vocode };
     }
   }
