@@ -1,19 +1,15 @@
 /**
- * One RTVC utterance, produced piece by piece: Tacotron decoder steps -> the postnet over a window
- * of the decoder frames -> RTVC's WaveRNN stream. Each `next()` returns the audio of the next mel
- * chunk (chunks double from `firstChunkFrames` up to `maxChunkFrames`), so the first audio needs
- * only the first few decoder steps, not the whole spectrogram.
- *
- * Streaming differs from RTVC in one place, by design: RTVC's postnet (convolutions and a
- * bidirectional GRU) sees the whole utterance; here each chunk's postnet sees `postnetContext`
- * decoder frames on each side of it (an utterance shorter than that is exact). RTVC's trailing
- * trim (frames whose max is below `trimThreshold`) is exact: such frames are held until a louder
- * frame follows or the utterance ends, and then dropped.
+ * One RTVC utterance on one thread, produced piece by piece: mel chunks (rtvcMelStream.ts) into
+ * RTVC's WaveRNN, unbatched (wavernnStream.ts) or in growing folds (foldedWavernnStream.ts) as the
+ * manifest says. Each `next()` returns the audio of the next mel chunk, so the first audio needs
+ * only the first few decoder steps, not the whole spectrogram. The server runs the two halves on
+ * two threads (rtvcVoicePipeline.ts); this is the same computation in one place (tools, tests).
  */
-import { type KeepSource } from './prenetDropout.js';
-import type { RtvcManifest, RtvcSessions } from './rtvcModels.js';
-import { decoderSteps, runPostnet, type DecoderStep } from './tacotronDecoder.js';
 import { FoldedWavernnStream, growingFolds } from './foldedWavernnStream.js';
+import type { KeepSource } from './prenetDropout.js';
+import { RtvcMelStream } from './rtvcMelStream.js';
+import type { RtvcManifest, RtvcSessions } from './rtvcModels.js';
+import type { WavernnGraphs } from './wavernnVocoder.js';
 import { WavernnStream } from './wavernnStream.js';
 
 export interface RtvcUtteranceOptions {
@@ -35,24 +31,27 @@ export interface RtvcPiece {
   readonly vocodeSeconds: number;
 }
 
+/** The vocoder of one utterance, as the manifest chooses it. */
+export interface VocoderStream {
+  push(mel: Float32Array, final: boolean): Float32Array;
+}
+
+export function createVocoderStream(graphs: WavernnGraphs, m: RtvcManifest, random: Pick<RtvcUtteranceOptions, 'uniforms' | 'rowUniforms'>): VocoderStream {
+  const f = m.folds;
+  if (f && random.rowUniforms) {
+    return new FoldedWavernnStream(graphs, m.wavernn, { schedule: growingFolds(f.first, f.growth, f.max), overlap: f.overlap, uniforms: random.rowUniforms, maxRows: f.maxRows });
+  }
+  return new WavernnStream(graphs, m.wavernn, { uniforms: random.uniforms });
+}
+
 export class RtvcUtterance {
-  private readonly steps: Generator<DecoderStep>;
-  private decoded = new Float32Array(0);
-  private decoderDone = false;
-  /** Frames already given to the vocoder. */
-  private sent = 0;
-  private chunk: number;
-  private readonly vocoder: { push(mel: Float32Array, final: boolean): Float32Array };
+  private readonly mel: RtvcMelStream;
+  private readonly vocoder: VocoderStream;
   private finished = false;
 
-  constructor(private readonly sessions: RtvcSessions, private readonly m: RtvcManifest, private readonly options: RtvcUtteranceOptions) {
-    this.steps = decoderSteps(sessions.tacotron, m.tacotron, options.ids, options.speaker, { keep: options.keep });
-    // the first chunk completes 2 frames (25 ms) of audio beyond the vocoder's look-ahead
-    this.chunk = options.firstChunkFrames ?? m.wavernn.context + 2;
-    const f = m.folds;
-    this.vocoder = f && options.rowUniforms
-      ? new FoldedWavernnStream(sessions.wavernn, m.wavernn, { schedule: growingFolds(f.first, f.growth, f.max), overlap: f.overlap, uniforms: options.rowUniforms, maxRows: f.maxRows })
-      : new WavernnStream(sessions.wavernn, m.wavernn, { uniforms: options.uniforms });
+  constructor(sessions: RtvcSessions, m: RtvcManifest, options: RtvcUtteranceOptions) {
+    this.mel = new RtvcMelStream(sessions.tacotron, m, options);
+    this.vocoder = createVocoderStream(sessions.wavernn, m, options);
   }
 
   get done(): boolean {
@@ -62,54 +61,14 @@ export class RtvcUtterance {
   /** The next piece of audio (possibly empty only when final). */
   next(): RtvcPiece {
     let synth = 0, vocode = 0;
-    const M = this.m.tacotron.nMels;
     for (;;) {
-      const target = this.sent + this.chunk;
-      const t0 = performance.now();
-      while (!this.decoderDone && this.frames() < target + this.m.postnetContext) this.decodeStep();
-      const available = this.frames();
-      let end = Math.min(target, available);
-      const from = Math.max(0, this.sent - this.m.postnetContext);
-      const to = this.decoderDone ? available : Math.min(available, end + this.m.postnetContext);
-      const post = runPostnet(this.sessions.tacotron, this.decoded.slice(from * M, to * M), M);
-      // hold back frames that may turn out to be the trailing silence RTVC trims
-      const last = this.decoderDone && end === available;
-      let keepTo = end;
-      while (keepTo > this.sent && maxOf(post, keepTo - 1 - from, M) < this.m.trimThreshold) keepTo--;
-      end = keepTo; // at the end, such frames are dropped for good
-      synth += (performance.now() - t0) / 1000;
-      const mel = post.slice((this.sent - from) * M, (end - from) * M);
-      this.sent = end;
-      const t1 = performance.now();
-      const samples = this.vocoder.push(mel, last);
-      vocode += (performance.now() - t1) / 1000;
-      if (last) this.finished = true;
-      // folds run side by side only over mel that exists: decode further ahead when folded
-      this.chunk = Math.min(this.options.maxChunkFrames ?? (this.m.folds ? 160 : 32), this.chunk * (this.m.folds ? 4 : 2));
-      if (samples.length > 0 || last) return { samples, final: last, synthSeconds: synth, vocodeSeconds: vocode };
+      const chunk = this.mel.next();
+      synth += chunk.synthSeconds;
+      const t = performance.now();
+      const samples = this.vocoder.push(chunk.mel, chunk.final);
+      vocode += (performance.now() - t) / 1000;
+      if (chunk.final) this.finished = true;
+      if (samples.length > 0 || chunk.final) return { samples, final: chunk.final, synthSeconds: synth, vocodeSeconds: vocode };
     }
   }
-
-  private frames(): number {
-    return this.decoded.length / this.m.tacotron.nMels;
-  }
-
-  private decodeStep(): void {
-    const r = this.steps.next();
-    if (r.done) {
-      this.decoderDone = true;
-      return;
-    }
-    const joined = new Float32Array(this.decoded.length + r.value.frames.length);
-    joined.set(this.decoded);
-    joined.set(r.value.frames, this.decoded.length);
-    this.decoded = joined;
-    if (r.value.last) this.decoderDone = true;
-  }
-}
-
-function maxOf(mel: Float32Array, frame: number, M: number): number {
-  let m = -Infinity;
-  for (let i = 0; i < M; i++) m = Math.max(m, mel[frame * M + i]);
-  return m;
 }
