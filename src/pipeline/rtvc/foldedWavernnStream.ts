@@ -53,15 +53,20 @@ interface Row {
 }
 
 export class FoldedWavernnStream {
+  /** Received mel frames from utterance frame `melStart` on (older ones are no longer needed). */
   private mel = new Float32Array(0);
+  private melStart = 0;
   private received = 0;
   private final = false;
-  /** Per-sample features of the utterance so far. */
+  /** Per-sample features from utterance sample `featureStart` to `featured`. */
   private upMels = new Float32Array(0);
+  private featureStart = 0;
   private aux = new Float32Array(0);
   /** Samples whose features are known. */
   private featured = 0;
   private readonly rows: Row[] = [];
+  /** Folds laid out so far (rows already emitted are dropped from `rows`). */
+  private rowCount = 0;
   /** Unfolded samples emitted so far. */
   private emitted = 0;
   private readonly deemphasis: Deemphasis;
@@ -109,7 +114,20 @@ export class FoldedWavernnStream {
     const ready = this.final ? this.received : Math.max(0, this.received - context);
     const from = this.featured / hop;
     if (ready <= from) return;
-    const up = upsampleFrames(this.graphs, this.config, this.mel, from, ready, 0, this.final ? this.received : Infinity);
+    const up = upsampleFrames(this.graphs, this.config, this.mel, from, ready, this.melStart, this.final ? this.received : Infinity);
+    // memory stays bounded by the rows in flight: drop features and frames no row will read again
+    const last = this.rows[this.rows.length - 1];
+    const open = this.rows.filter((r) => r.done < r.length).map((r) => r.start + r.done);
+    const needFrom = Math.min(this.featured, ...open, last ? last.start + last.length - this.options.overlap : 0);
+    if (needFrom > this.featureStart) {
+      const M = this.config.nMels, A = this.config.auxChannels;
+      this.upMels = this.upMels.slice((needFrom - this.featureStart) * M);
+      this.aux = this.aux.slice((needFrom - this.featureStart) * A);
+      this.featureStart = needFrom;
+    }
+    const keepFrame = Math.max(this.melStart, ready - context);
+    this.mel = this.mel.slice((keepFrame - this.melStart) * this.config.nMels);
+    this.melStart = keepFrame;
     const m = new Float32Array(this.upMels.length + up.mels.length);
     m.set(this.upMels);
     m.set(up.mels, this.upMels.length);
@@ -130,9 +148,9 @@ export class FoldedWavernnStream {
       if (last && last.start + last.length >= this.total) return; // the last fold reaches the end
       if (start >= this.featured && !(this.final && start < this.total)) return;
       // a fold holds at least its fade-in and fade-out
-      const length = Math.max(2 * ov + 1, this.options.schedule(this.rows.length, start));
+      const length = Math.max(2 * ov + 1, this.options.schedule(this.rowCount, start));
       const R = this.config.rnnDims;
-      this.rows.push({ index: this.rows.length, start, length, done: 0, samples: new Float64Array(length), h1: new Float32Array(R), h2: new Float32Array(R), x: new Float32Array(1) });
+      this.rows.push({ index: this.rowCount++, start, length, done: 0, samples: new Float64Array(length), h1: new Float32Array(R), h2: new Float32Array(R), x: new Float32Array(1) });
     }
   }
 
@@ -157,8 +175,9 @@ export class FoldedWavernnStream {
       runnable.forEach(({ r }, b) => {
         const from = r.start + r.done;
         const avail = Math.max(0, Math.min(n, this.featured - from));
-        mels.set(this.upMels.subarray(from * M, (from + avail) * M), b * n * M);
-        aux.set(this.aux.subarray(from * A, (from + avail) * A), b * n * A);
+        const at = from - this.featureStart;
+        mels.set(this.upMels.subarray(at * M, (at + avail) * M), b * n * M);
+        aux.set(this.aux.subarray(at * A, (at + avail) * A), b * n * A);
         uniforms.set(this.options.uniforms(r.index, n), b * n);
       });
       const R = this.config.rnnDims;
@@ -210,6 +229,8 @@ export class FoldedWavernnStream {
       fresh.push(mulawDecode(v, this.config.classes));
       this.emitted++;
     }
+    // rows wholly emitted are done with (the last stays: the next fold starts from it)
+    while (this.rows.length > 1 && this.rows[0].start + this.rows[0].length <= this.emitted) this.rows.shift();
     const decoded = this.deemphasis.apply(Float64Array.from(fresh));
     const all = new Float64Array(this.pending.length + decoded.length);
     all.set(this.pending);

@@ -1,7 +1,8 @@
 /**
  * The voice pipeline for an imported RTVC model directory, with the same surface the server uses
  * from VoicePipeline (which delegates here when `--models` holds rtvc families): enrollment,
- * text checks and progressive speech, all inference on one worker thread (rtvcWorker.ts).
+ * text checks and progressive speech. Inference runs on two worker threads (rtvcWorker.ts): the
+ * synthesizer decodes the next mel chunk while the vocoder turns the previous one into audio.
  *
  * Enrollment: each time the reference completes another 160-frame window (step 80), the voice is
  * recomputed as RTVC's `embed_utterance` of all the reference so far (volume normalisation is
@@ -9,15 +10,13 @@
  * Speech: RTVC's text cleaning, Tacotron with seeded prenet dropout, RTVC's WaveRNN; the seed of a
  * `speak` fixes both the dropout masks and the sampler, so the same seed gives the same audio.
  */
-import { Worker } from 'node:worker_threads';
 import { createResampler } from '../audio/resampler.js';
 import { int16ToFloat } from '../audio/wav.js';
 import type { EmbeddingUpdate } from '../encoder/index.js';
-import { ManifestError } from '../runtime/modelManifest.js';
 import { pinNativeRuntime } from '../runtime/onnxRuntime.js';
 import { TextError } from '../text/symbols.js';
 import { readRtvcManifest, type RtvcManifest } from './rtvcModels.js';
-import type { RtvcRequest, RtvcResponse, RtvcWorkerData } from './rtvcWorkerProtocol.js';
+import { RtvcWorkerClient } from './rtvcWorkerClient.js';
 import { textToSequence } from './textToSequence.js';
 
 /** What `speak` needs (a subset of VoicePipeline's SpeakRequest). */
@@ -48,48 +47,26 @@ export interface RtvcEnrollment {
   close(): void;
 }
 
-type Pending = { resolve: (r: RtvcResponse) => void; reject: (e: Error) => void };
-
 export class RtvcVoicePipeline {
   readonly ready: Promise<void>;
   private readonly manifest: RtvcManifest;
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private readonly synth: RtvcWorkerClient;
+  private readonly vocoder: RtvcWorkerClient;
   private nextUtterance = 1;
-  private up = false;
   private closed = false;
 
   /** @throws ManifestError when the directory's manifest or files are unusable. */
   constructor(modelsDir: string) {
     this.manifest = readRtvcManifest(modelsDir);
     pinNativeRuntime(); // keep ORT loaded on this thread (see onnxRuntime.ts)
-    this.worker = new Worker(new URL('./rtvcWorker.js', import.meta.url), { workerData: { modelsDir } satisfies RtvcWorkerData });
-    this.ready = new Promise<void>((resolve, reject) => {
-      this.worker.on('message', (msg: RtvcResponse) => {
-        if (msg.kind === 'ready') {
-          this.up = true;
-          resolve();
-        } else if (msg.kind === 'load-failed') reject(new ManifestError(msg.problems ?? [msg.message]));
-        else {
-          const p = this.pending.get(msg.id);
-          this.pending.delete(msg.id);
-          if (msg.kind === 'failed') p?.reject(Object.assign(new Error(msg.message), { code: 'inference_failed' }));
-          else p?.resolve(msg);
-        }
-      });
-      this.worker.on('exit', (code) => {
-        this.up = false;
-        reject(new Error(`the RTVC worker exited (${code}) before loading`));
-        for (const p of this.pending.values()) p.reject(Object.assign(new Error(`the RTVC worker exited (${code})`), { code: 'worker_crashed' }));
-        this.pending.clear();
-      });
-    });
+    this.synth = new RtvcWorkerClient(modelsDir, 'synthesizer');
+    this.vocoder = new RtvcWorkerClient(modelsDir, 'vocoder');
+    this.ready = Promise.all([this.synth.ready, this.vocoder.ready]).then(() => undefined);
     this.ready.catch(() => undefined);
   }
 
   isReady(): boolean {
-    return this.up && !this.closed;
+    return this.synth.isUp && this.vocoder.isUp && !this.closed;
   }
 
   get embeddingDim(): number {
@@ -129,7 +106,7 @@ export class RtvcVoicePipeline {
       const complete = frames < partialFrames ? 0 : Math.floor((frames - partialFrames) / partialHop) + 1;
       if (complete <= windows) return [];
       windows = complete;
-      const reply = await this.call({ kind: 'embed', id: 0, wav: audio.slice() });
+      const reply = await this.synth.call({ kind: 'embed', wav: audio.slice() });
       if (reply.kind !== 'embedded') throw new Error('unexpected worker reply');
       const prev = latest?.embedding;
       let dot = 0;
@@ -177,22 +154,39 @@ export class RtvcVoicePipeline {
     if (this.closed) return;
     this.closed = true;
     await this.ready.catch(() => undefined);
-    const exited = new Promise((resolve) => this.worker.once('exit', resolve));
-    this.worker.postMessage({ kind: 'shutdown' } satisfies RtvcRequest);
-    await exited;
+    await Promise.all([this.synth.close(), this.vocoder.close()]);
   }
 
   private async *produce(request: RtvcSpeakRequest, ids: Int32Array, timings: RtvcTimings, progress: { final: boolean }): AsyncGenerator<Float32Array> {
+    if (this.closed) throw Object.assign(new Error('the voice pipeline is closed'), { code: 'closed' });
     const utterance = this.nextUtterance++;
     const startedAt = performance.now();
     const seed = request.seed ?? Math.floor(Math.random() * 0x7fffffff);
+    const melOf = (r: Awaited<ReturnType<RtvcWorkerClient['call']>>) => {
+      if (r.kind !== 'mel') throw new Error('unexpected synthesizer reply');
+      timings.synthSeconds += r.synthSeconds;
+      return r;
+    };
+    let done = false;
     try {
-      await this.call({ kind: 'start', id: 0, utterance, ids, speaker: request.embedding.slice(), seed });
+      await Promise.all([
+        this.synth.call({ kind: 'mel-start', utterance, ids, speaker: request.embedding.slice(), seed }),
+        this.vocoder.call({ kind: 'voc-start', utterance, seed }),
+      ]);
+      // a request still in flight when the utterance ends is never awaited: keep its failure quiet
+      const ask = () => {
+        const p = this.synth.call({ kind: 'mel-next', utterance });
+        p.catch(() => undefined);
+        return p;
+      };
+      let nextMel = ask();
       for (;;) {
         if (request.signal?.aborted) return;
-        const piece = await this.call({ kind: 'next', id: 0, utterance });
-        if (piece.kind !== 'piece') throw new Error('unexpected worker reply');
-        timings.synthSeconds += piece.synthSeconds;
+        const chunk = melOf(await nextMel);
+        // decode the next chunk on the synthesizer thread while this one is vocoded
+        if (!chunk.final) nextMel = ask();
+        const piece = await this.vocoder.call({ kind: 'voc-push', utterance, mel: chunk.mel, final: chunk.final });
+        if (piece.kind !== 'piece') throw new Error('unexpected vocoder reply');
         timings.vocodeSeconds += piece.vocodeSeconds;
         if (request.signal?.aborted) return;
         if (piece.samples.length > 0) {
@@ -201,19 +195,16 @@ export class RtvcVoicePipeline {
           progress.final = piece.final;
           yield piece.samples;
         }
-        if (piece.final) return;
+        if (piece.final) {
+          done = true;
+          return;
+        }
       }
     } finally {
-      if (!progress.final) this.worker.postMessage({ kind: 'end', utterance } satisfies RtvcRequest);
+      if (!done) {
+        this.synth.end(utterance);
+        this.vocoder.end(utterance);
+      }
     }
-  }
-
-  private call(req: Exclude<RtvcRequest, { kind: 'end' | 'shutdown' }>): Promise<RtvcResponse> {
-    if (this.closed) return Promise.reject(Object.assign(new Error('the voice pipeline is closed'), { code: 'closed' }));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...req, id });
-    });
   }
 }

@@ -1,64 +1,89 @@
 /**
- * The RTVC inference worker thread: opens the imported model directory's sessions once, then
- * answers embedding requests and produces utterance pieces on request (rtvcWorkerProtocol.ts).
+ * An RTVC inference worker thread, in one of two roles (rtvcWorkerProtocol.ts): `synthesizer`
+ * (speaker embeddings, mel chunks) or `vocoder` (audio from mel chunks). Each opens only its graphs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openRtvcSessions, readRtvcManifest, type RtvcManifest, type RtvcSessions } from './rtvcModels.js';
-import { RtvcUtterance } from './rtvcUtterance.js';
+import { RtvcMelStream } from './rtvcMelStream.js';
+import { openSynthesizerSessions, openVocoderSessions, readRtvcManifest, type RtvcManifest } from './rtvcModels.js';
+import { createVocoderStream, type VocoderStream } from './rtvcUtterance.js';
 import { embedUtterance } from './speakerEmbedding.js';
-import { utteranceRandomness } from './utteranceRandomness.js';
 import type { RtvcRequest, RtvcResponse, RtvcWorkerData } from './rtvcWorkerProtocol.js';
+import { utteranceRandomness } from './utteranceRandomness.js';
 
 const port = parentPort;
 if (!port) throw new Error('rtvcWorker.js must run as a worker thread');
 const send = (msg: RtvcResponse, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+const { modelsDir, role } = workerData as RtvcWorkerData;
 
 let manifest: RtvcManifest;
-let sessions: RtvcSessions;
+let synth: ReturnType<typeof openSynthesizerSessions> | null = null;
+let voc: ReturnType<typeof openVocoderSessions> | null = null;
 try {
-  manifest = readRtvcManifest((workerData as RtvcWorkerData).modelsDir);
-  sessions = openRtvcSessions(manifest);
+  manifest = readRtvcManifest(modelsDir);
+  if (role === 'synthesizer') synth = openSynthesizerSessions(manifest);
+  else voc = openVocoderSessions(manifest);
   send({ kind: 'ready' });
 } catch (err) {
   send({ kind: 'load-failed', message: (err as Error).message, problems: (err as { problems?: string[] }).problems });
   port.close();
 }
 
-const utterances = new Map<number, RtvcUtterance>();
+const mels = new Map<number, RtvcMelStream>();
+const vocoders = new Map<number, VocoderStream>();
+
+function handle(req: Exclude<RtvcRequest, { kind: 'end' | 'shutdown' }>): void {
+  switch (req.kind) {
+    case 'embed': {
+      const out = embedUtterance(synth!.encoder, manifest.embedder, req.wav);
+      send({ kind: 'embedded', id: req.id, embedding: out.embedding, windows: out.slices.length }, [out.embedding.buffer as ArrayBuffer]);
+      return;
+    }
+    case 'mel-start': {
+      // dropout masks and sampler draws all come from the speak seed: same seed, same speech
+      mels.set(req.utterance, new RtvcMelStream(synth!.tacotron, manifest, { ids: req.ids, speaker: req.speaker, keep: utteranceRandomness(req.seed, manifest.prenetDropout).keep }));
+      send({ kind: 'started', id: req.id });
+      return;
+    }
+    case 'mel-next': {
+      const stream = mels.get(req.utterance);
+      if (!stream) throw new Error(`unknown utterance ${req.utterance}`);
+      const chunk = stream.next();
+      if (chunk.final) mels.delete(req.utterance);
+      send({ kind: 'mel', id: req.id, ...chunk }, [chunk.mel.buffer as ArrayBuffer]);
+      return;
+    }
+    case 'voc-start':
+      vocoders.set(req.utterance, createVocoderStream(voc!.wavernn, manifest, utteranceRandomness(req.seed, manifest.prenetDropout)));
+      send({ kind: 'started', id: req.id });
+      return;
+    case 'voc-push': {
+      const stream = vocoders.get(req.utterance);
+      if (!stream) throw new Error(`unknown utterance ${req.utterance}`);
+      const t = performance.now();
+      const samples = stream.push(req.mel, req.final);
+      if (req.final) vocoders.delete(req.utterance);
+      send({ kind: 'piece', id: req.id, samples, final: req.final, vocodeSeconds: (performance.now() - t) / 1000 }, [samples.buffer as ArrayBuffer]);
+      return;
+    }
+  }
+}
 
 port.on('message', (req: RtvcRequest) => {
   if (req.kind === 'shutdown') {
-    utterances.clear();
-    sessions?.release();
+    mels.clear();
+    vocoders.clear();
+    synth?.release();
+    voc?.release();
     port.close();
     return;
   }
   if (req.kind === 'end') {
-    utterances.delete(req.utterance);
+    mels.delete(req.utterance);
+    vocoders.delete(req.utterance);
     return;
   }
   try {
-    switch (req.kind) {
-      case 'embed': {
-        const out = embedUtterance(sessions.encoder, manifest.embedder, req.wav);
-        send({ kind: 'embedded', id: req.id, embedding: out.embedding, windows: out.slices.length }, [out.embedding.buffer as ArrayBuffer]);
-        return;
-      }
-      case 'start':
-        utterances.set(req.utterance, new RtvcUtterance(sessions, manifest, {
-          ids: req.ids, speaker: req.speaker, ...utteranceRandomness(req.seed, manifest.prenetDropout),
-        }));
-        send({ kind: 'started', id: req.id });
-        return;
-      case 'next': {
-        const u = utterances.get(req.utterance);
-        if (!u) throw new Error(`unknown utterance ${req.utterance}`);
-        const piece = u.next();
-        if (piece.final) utterances.delete(req.utterance);
-        send({ kind: 'piece', id: req.id, ...piece }, [piece.samples.buffer as ArrayBuffer]);
-        return;
-      }
-    }
+    handle(req);
   } catch (err) {
     send({ kind: 'failed', id: req.id, message: (err as Error).message });
   }

@@ -1,12 +1,18 @@
 /**
- * Messages between the RTVC pipeline (main thread) and its inference worker (discriminated unions).
- * Utterances live in the worker and are pulled one piece at a time (`next`), so a slow reader
- * pauses synthesis and a cancel (`end`) frees it at once.
+ * Messages between the RTVC pipeline (main thread) and its two inference workers (discriminated
+ * unions): the `synthesizer` worker (speaker encoder, Tacotron) and the `vocoder` worker (WaveRNN),
+ * so one chunk's mel is decoded while the previous one is vocoded, on the other core. Utterances
+ * live in the workers and are pulled one chunk at a time, so a slow reader pauses synthesis and a
+ * cancel (`end`) frees it at once.
  */
+export type RtvcWorkerRole = 'synthesizer' | 'vocoder';
+
 export type RtvcRequest =
   | { readonly kind: 'embed'; readonly id: number; readonly wav: Float32Array }
-  | { readonly kind: 'start'; readonly id: number; readonly utterance: number; readonly ids: Int32Array; readonly speaker: Float32Array; readonly seed: number }
-  | { readonly kind: 'next'; readonly id: number; readonly utterance: number }
+  | { readonly kind: 'mel-start'; readonly id: number; readonly utterance: number; readonly ids: Int32Array; readonly speaker: Float32Array; readonly seed: number }
+  | { readonly kind: 'mel-next'; readonly id: number; readonly utterance: number }
+  | { readonly kind: 'voc-start'; readonly id: number; readonly utterance: number; readonly seed: number }
+  | { readonly kind: 'voc-push'; readonly id: number; readonly utterance: number; readonly mel: Float32Array; readonly final: boolean }
   | { readonly kind: 'end'; readonly utterance: number }
   | { readonly kind: 'shutdown' };
 
@@ -15,9 +21,11 @@ export type RtvcResponse =
   | { readonly kind: 'load-failed'; readonly message: string; readonly problems?: readonly string[] }
   | { readonly kind: 'embedded'; readonly id: number; readonly embedding: Float32Array; readonly windows: number }
   | { readonly kind: 'started'; readonly id: number }
-  | { readonly kind: 'piece'; readonly id: number; readonly samples: Float32Array; readonly final: boolean; readonly synthSeconds: number; readonly vocodeSeconds: number }
+  | { readonly kind: 'mel'; readonly id: number; readonly mel: Float32Array; readonly final: boolean; readonly synthSeconds: number }
+  | { readonly kind: 'piece'; readonly id: number; readonly samples: Float32Array; readonly final: boolean; readonly vocodeSeconds: number }
   | { readonly kind: 'failed'; readonly id: number; readonly message: string };
 
 export interface RtvcWorkerData {
   readonly modelsDir: string;
+  readonly role: RtvcWorkerRole;
 }

@@ -32,6 +32,11 @@ export interface OnnxSession {
 export interface OnnxSessionOptions {
   /** Threads inside one run; default 1 (see module comment). */
   readonly intraOpNumThreads?: number;
+  /**
+   * ORT's CPU memory arena (default true). A model fed many different shapes (e.g. a Loop over a
+   * varying number of rows and steps) makes the arena keep a block per shape; off, memory is freed.
+   */
+  readonly enableCpuMemArena?: boolean;
 }
 
 /** The synchronous session object behind onnxruntime-node's promise API (same native binding). */
@@ -86,6 +91,7 @@ export function createOnnxSession(path: string, options: OnnxSessionOptions = {}
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      enableCpuMemArena: options.enableCpuMemArena ?? true,
     });
   } catch (err) {
     throw new Error(`${path}: onnxruntime cannot load the model (${(err as Error).message})`);

@@ -19,9 +19,8 @@ const mel = new Float32Array(M * T);
 for (let m = 0; m < M; m++) for (let t = 0; t < T; t++) mel[t * M + m] = (g.mel.data as Float32Array)[m * T + t];
 
 /** Per-row uniforms: RTVC's recorded batched draws for rows 0-1, a fixed generator beyond. */
-function rowUniforms() {
+function rowUniforms(used = new Map<number, number>()) {
   const u = g.batched_u.data as Float64Array;
-  const used = new Map<number, number>();
   return (row: number, n: number) => {
     const at = used.get(row) ?? 0;
     used.set(row, at + n);
@@ -30,8 +29,8 @@ function rowUniforms() {
   };
 }
 
-function run(chunks: readonly number[], schedule: FoldSchedule): { pieces: Float32Array[]; wav: Float32Array } {
-  const s = new FoldedWavernnStream(graphs, config, { schedule, overlap: 800, uniforms: rowUniforms() });
+function run(chunks: readonly number[], schedule: FoldSchedule, used = new Map<number, number>()): { pieces: Float32Array[]; wav: Float32Array } {
+  const s = new FoldedWavernnStream(graphs, config, { schedule, overlap: 800, uniforms: rowUniforms(used) });
   const pieces: Float32Array[] = [];
   let at = 0;
   chunks.forEach((n, i) => {
@@ -56,9 +55,13 @@ test('fed in chunks it gives the same waveform, and audio leaves before the mel 
   assert.ok(pieces[0].length > 0, 'the first fold\'s own samples leave at once');
 });
 
-test('growing folds: short first fold, samples in order, full length', () => {
-  const { pieces, wav } = run([6, 10, 14, 20], growingFolds(2000, 0.5, 8000));
+test('growing folds: short first fold, every fold generated once, full length', () => {
+  const used = new Map<number, number>();
+  const { pieces, wav } = run([6, 10, 14, 20], growingFolds(1700, 0.1, 2400), used);
   assert.is(wav.length, 9800);
+  assert.ok(used.size >= 6, `${used.size} folds`);
+  assert.equal([...used.keys()], [...used.keys()].map((_, i) => i), 'fold indices 0, 1, 2, ...');
+  for (const [row, steps] of used) assert.ok(steps >= 1700 && steps <= 2400, `fold ${row}: ${steps} steps`);
   assert.ok(pieces[0].length > 0);
   assert.ok(wav.every(Number.isFinite));
 });
