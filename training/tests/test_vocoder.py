@@ -127,6 +127,13 @@ class VocoderTest(unittest.TestCase):
                       "--batch", "2", "--frames", "2", "--resume")
             self.assertIn("resumed", log)
             self.assertIn("done: step 5", log)
+            slim = tmp / "slim.pt"
+            subprocess.run([sys.executable, str(TRAINING / "scripts" / "slim_checkpoint.py"), str(out / "latest.pt"), str(slim), "--half"],
+                           env=env, check=True, capture_output=True)
+            log = run("clonecast_train.vocoder.train", "--data", str(packed), "--out", str(tmp / "run2"), "--steps", "7",
+                      "--batch", "2", "--frames", "2", "--init", str(slim))
+            self.assertIn("initialised from", log)
+            self.assertIn("done: step 7", log)
             models = tmp / "models"
             run("clonecast_train.vocoder.export", "--ckpt", str(out / "latest.pt"), "--models", str(models),
                 "--served-engine", "griffin-lim")

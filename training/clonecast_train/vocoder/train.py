@@ -74,6 +74,8 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--save-minutes", type=float, default=5.0)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", type=Path, default=None,
+                    help="start from this checkpoint's weights (e.g. a slim one; fresh optimiser, steps counted on)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--config", type=str, default="{}", help="JSON overrides of VocoderConfig (tests use tiny ones)")
     args = ap.parse_args()
@@ -90,16 +92,24 @@ def main() -> None:
 
     cfg = VocoderConfig(**json.loads(args.config))
     start_step, elapsed_before, opt_state = 0, 0.0, None
-    if args.resume and ckpt_path.exists():
+    resuming = args.resume and ckpt_path.exists()
+    if resuming:
         ckpt = torch.load(ckpt_path, map_location="cpu")
         cfg = VocoderConfig(**ckpt["config"])
+    elif args.init is not None:
+        init = torch.load(args.init, map_location="cpu")
+        cfg = VocoderConfig(**init["config"])
     model = Vocoder(cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
-    if args.resume and ckpt_path.exists():
+    if resuming:
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         start_step, elapsed_before = ckpt["step"], ckpt.get("elapsed_s", 0.0)
         print(f"resumed from {ckpt_path} at step {start_step}")
+    elif args.init is not None:
+        model.load_state_dict({k: v.float() for k, v in init["model"].items()})
+        start_step = init.get("step", 0)
+        print(f"initialised from {args.init} (step {start_step}; fresh optimiser)")
 
     t_load = time.time()
     utts, meta = load_packed(args.data)
