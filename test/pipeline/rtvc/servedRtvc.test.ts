@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { floatToInt16 } from '../../../src/pipeline/audio/wav.js';
+import { floatToInt16, int16ToFloat } from '../../../src/pipeline/audio/wav.js';
+import { embedUtterance } from '../../../src/pipeline/rtvc/speakerEmbedding.js';
 import { openRtvcSessions, readRtvcManifest } from '../../../src/pipeline/rtvc/rtvcModels.js';
 import { RtvcUtterance } from '../../../src/pipeline/rtvc/rtvcUtterance.js';
 import { textToSequence } from '../../../src/pipeline/rtvc/textToSequence.js';
@@ -90,6 +91,45 @@ test('enrollment with RTVC\'s encoder gives RTVC\'s embedding of the reference',
     }
   } finally {
     c.close();
+  }
+});
+
+test('the fast vocoder (int8 loop, growing folds) streams over the socket: same seed same audio, equal to the one-thread result', async () => {
+  const fastDir = join(root, 'fast');
+  cpSync(modelsDir, fastDir, { recursive: true });
+  const folds = { first: 1600, growth: 0.05, max: 2400, overlap: 400, maxRows: 16 };
+  // forced length (the stop token of random weights is noise) so that several folds are needed
+  const fast = { ...manifest, synthesizer: { ...manifest.synthesizer, maxFrames: 60, stopProbability: 2, trimThreshold: -100 },
+    vocoder: { ...manifest.vocoder, servedLoop: 'int8', streamFolds: folds } };
+  writeFileSync(join(fastDir, 'manifest.json'), JSON.stringify(fast));
+  const server = await startTestServer({ modelsDir: fastDir });
+  const c = await TestClient.connect(server.server.port);
+  try {
+    c.json({ type: 'start', audio: { sampleRate: 16000 }, output: { format: 'pcm', sampleRate: 16000 } });
+    await c.next('started');
+    c.binary(new Uint8Array(Int16Array.from(wav, floatToInt16).buffer));
+    await c.next('embedding');
+    const a = await speak(c, 'f1', 'Hello there, how are you?', 7);
+    assert.is(a.done.outcome, 'completed');
+    const served = pcmOf(a.frames);
+    assert.equal(Array.from(pcmOf((await speak(c, 'f2', 'Hello there, how are you?', 7)).frames)), Array.from(served));
+    const m = readRtvcManifest(fastDir);
+    assert.is(m.servedLoop, 'int8');
+    const sessions = openRtvcSessions(m);
+    try {
+      // the server's voice at full precision (the wire rounds it, and int8 quantisation is not smooth)
+      const v = embedUtterance(sessions.encoder, m.embedder, int16ToFloat(Int16Array.from(wav, floatToInt16))).embedding;
+      const u = new RtvcUtterance(sessions, m, { ids: textToSequence('Hello there, how are you?', m.symbols).ids, speaker: v, ...utteranceRandomness(7, m.prenetDropout) });
+      const pieces: number[] = [];
+      while (!u.done) pieces.push(...u.next().samples);
+      assert.is(pieces.length, 59 * 200);
+      assert.equal(Array.from(served.subarray(0, pieces.length)), pieces.map(floatToInt16));
+    } finally {
+      sessions.release();
+    }
+  } finally {
+    c.close();
+    await server.stop();
   }
 });
 
