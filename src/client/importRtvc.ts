@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The three checkpoints, the output directory and the vocoder options. */
 export interface ImportRtvcOptions {
   readonly encoder: string;
   readonly synthesizer: string;
@@ -22,6 +23,7 @@ export interface ImportRtvcOptions {
   readonly python?: string;
 }
 
+/** The importer's summary line. */
 export interface ImportRtvcResult {
   readonly out: string;
   /** Parameters of each imported network. */
@@ -48,6 +50,10 @@ function trainingDir(): string {
   return join(dir, 'training');
 }
 
+/**
+ * Runs the importer; resolves with its summary.
+ * @throws ImportRtvcError `rtvc_checkpoint_invalid` (a refused file, named) or `rtvc_import_failed`.
+ */
 export async function importRtvc(options: ImportRtvcOptions): Promise<ImportRtvcResult> {
   const python = options.python ?? process.env.CLONECAST_PYTHON ?? '/usr/bin/python3';
   const args = ['-m', 'clonecast_train.rtvc.export', '--encoder', resolve(options.encoder), '--synthesizer', resolve(options.synthesizer),

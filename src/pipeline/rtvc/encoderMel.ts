@@ -8,6 +8,7 @@ import type { FeatureSpec } from '../audio/featureSpec.js';
 import { melFilterbank, type MelFilterbank } from '../audio/melFilterbank.js';
 import { Stft } from '../audio/stft.js';
 
+/** The FeatureSpec fields the encoder mel uses (manifest `features.rtvcEncoderMel`). */
 export type EncoderMelSpec = Pick<FeatureSpec, 'sampleRate' | 'nFft' | 'winLength' | 'hopLength' | 'nMels' | 'fmin' | 'fmax'>;
 
 /** Computes power-mel frames; reuse one per spec (it holds the FFT plan and the filters). */

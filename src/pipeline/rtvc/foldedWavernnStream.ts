@@ -29,6 +29,7 @@ export function growingFolds(first: number, growth: number, max: number): FoldSc
   return (_k, before) => Math.min(max, Math.round(first + growth * before));
 }
 
+/** How the folds are laid out and sampled. */
 export interface FoldedStreamOptions {
   readonly schedule: FoldSchedule;
   readonly overlap: number;
@@ -52,6 +53,7 @@ interface Row {
   x: Float32Array;
 }
 
+/** RTVC's batched WaveRNN over mel chunks: `push` returns the samples that became final (see module doc). */
 export class FoldedWavernnStream {
   /** Received mel frames from utterance frame `melStart` on (older ones are no longer needed). */
   private mel = new Float32Array(0);

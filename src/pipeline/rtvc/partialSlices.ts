@@ -13,6 +13,7 @@ export interface PartialSlice {
   readonly wavStop: number;
 }
 
+/** Window sizes of the encoder's partials (manifest `encoder` section) and the mel hop. */
 export interface PartialSpec {
   readonly partialFrames: number;
   readonly partialHop: number;
@@ -20,6 +21,7 @@ export interface PartialSpec {
   readonly hopLength: number;
 }
 
+/** The windows RTVC embeds for an utterance of `nSamples` samples. */
 export function partialSlices(nSamples: number, spec: PartialSpec): PartialSlice[] {
   const nFrames = Math.ceil((nSamples + 1) / spec.hopLength);
   const steps = Math.max(1, nFrames - spec.partialFrames + spec.partialHop + 1);

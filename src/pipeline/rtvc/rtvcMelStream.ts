@@ -13,6 +13,7 @@ import type { KeepSource } from './prenetDropout.js';
 import type { RtvcManifest } from './rtvcModels.js';
 import { decoderSteps, runPostnet, type DecoderStep, type TacotronGraphs } from './tacotronDecoder.js';
 
+/** One utterance's symbols, voice and dropout masks, and its chunk sizes (frames). */
 export interface RtvcMelStreamOptions {
   readonly ids: Int32Array;
   readonly speaker: Float32Array;
@@ -21,6 +22,7 @@ export interface RtvcMelStreamOptions {
   readonly maxChunkFrames?: number;
 }
 
+/** The next mel frames of an utterance. */
 export interface MelChunk {
   /** [frames][nMels], synthesizer scale; may be empty. */
   readonly mel: Float32Array;
@@ -29,6 +31,7 @@ export interface MelChunk {
   readonly synthSeconds: number;
 }
 
+/** Tacotron + postnet of one utterance; `next()` decodes as far as the next chunk needs. */
 export class RtvcMelStream {
   private readonly steps: Generator<DecoderStep>;
   private decoded = new Float32Array(0);

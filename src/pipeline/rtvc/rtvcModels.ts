@@ -14,6 +14,7 @@ import { tacotronConfig, type TacotronConfig, type TacotronGraphs } from './taco
 import type { RtvcSymbolTable } from './textToSequence.js';
 import { wavernnConfig, type WavernnConfig, type WavernnGraphs } from './wavernnVocoder.js';
 
+/** Family of each manifest section of an imported RTVC directory. */
 export const RTVC_FAMILIES = { encoder: 'rtvc-ge2e', synthesizer: 'rtvc-tacotron', vocoder: 'rtvc-wavernn' } as const;
 
 /** True when `dir/manifest.json` describes imported RTVC models (its encoder is rtvc-ge2e). */
@@ -59,6 +60,7 @@ export interface StreamFolds {
   readonly maxRows: number;
 }
 
+/** Which exported WaveRNN sample loop runs. */
 export type VocoderLoop = 'float32' | 'int8';
 
 /** Default postnet context (frames each side) for streaming; the postnet's bi-GRU sees more in RTVC. */

@@ -12,6 +12,7 @@ import type { RtvcManifest, RtvcSessions } from './rtvcModels.js';
 import type { WavernnGraphs } from './wavernnVocoder.js';
 import { WavernnStream } from './wavernnStream.js';
 
+/** One utterance's symbols, voice and random sources (dropout masks, sampler uniforms). */
 export interface RtvcUtteranceOptions {
   readonly ids: Int32Array;
   readonly speaker: Float32Array;
@@ -24,6 +25,7 @@ export interface RtvcUtteranceOptions {
   readonly maxChunkFrames?: number;
 }
 
+/** Audio of one mel chunk (16 kHz, [-1, 1]) and the seconds each stage took. */
 export interface RtvcPiece {
   readonly samples: Float32Array;
   readonly final: boolean;
@@ -36,6 +38,7 @@ export interface VocoderStream {
   push(mel: Float32Array, final: boolean): Float32Array;
 }
 
+/** The manifest's vocoder for one utterance: growing folds when `folds` is set, else RTVC's unbatched mode. */
 export function createVocoderStream(graphs: WavernnGraphs, m: RtvcManifest, random: Pick<RtvcUtteranceOptions, 'uniforms' | 'rowUniforms'>): VocoderStream {
   const f = m.folds;
   if (f && random.rowUniforms) {
@@ -44,6 +47,7 @@ export function createVocoderStream(graphs: WavernnGraphs, m: RtvcManifest, rand
   return new WavernnStream(graphs, m.wavernn, { uniforms: random.uniforms });
 }
 
+/** Mel chunks through the vocoder on the calling thread; `next()` until `done`. */
 export class RtvcUtterance {
   private readonly mel: RtvcMelStream;
   private readonly vocoder: VocoderStream;

@@ -27,6 +27,7 @@ export interface RtvcSpeakRequest {
   readonly signal?: AbortSignal;
 }
 
+/** Per-utterance figures, the same fields as VoicePipeline's UtteranceTimings. */
 export interface RtvcTimings {
   synthSeconds: number;
   vocodeSeconds: number;
@@ -35,18 +36,21 @@ export interface RtvcTimings {
   melFrames: number | null;
 }
 
+/** One utterance: iterate for 16 kHz float samples, chunk by chunk (VoicePipeline's Utterance shape). */
 export interface RtvcSpeech extends AsyncIterable<Float32Array> {
   readonly text: string;
   readonly timings: RtvcTimings;
   readonly final: boolean;
 }
 
+/** Incremental enrollment from reference PCM (VoicePipeline's Enrollment shape). */
 export interface RtvcEnrollment {
   push(pcm: Int16Array): Promise<readonly EmbeddingUpdate[]>;
   readonly latest: EmbeddingUpdate | null;
   close(): void;
 }
 
+/** The pipeline of one imported RTVC model directory (see module doc). */
 export class RtvcVoicePipeline {
   readonly ready: Promise<void>;
   private readonly manifest: RtvcManifest;

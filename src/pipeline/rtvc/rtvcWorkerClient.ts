@@ -11,6 +11,7 @@ type Pending = { resolve: (r: RtvcResponse) => void; reject: (e: Error) => void 
 /** A request the worker answers (everything but fire-and-forget `end` / `shutdown`), without its id. */
 export type RtvcCall = Exclude<RtvcRequest, { kind: 'end' | 'shutdown' }> extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
+/** One worker thread of a role; `call` sends a request and resolves with its reply. */
 export class RtvcWorkerClient {
   readonly ready: Promise<void>;
   private readonly worker: Worker;

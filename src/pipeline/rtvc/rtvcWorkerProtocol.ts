@@ -7,6 +7,7 @@
  */
 export type RtvcWorkerRole = 'synthesizer' | 'vocoder';
 
+/** Main thread -> worker. `embed` and `mel-*` go to the synthesizer, `voc-*` to the vocoder. */
 export type RtvcRequest =
   | { readonly kind: 'embed'; readonly id: number; readonly wav: Float32Array }
   | { readonly kind: 'mel-start'; readonly id: number; readonly utterance: number; readonly ids: Int32Array; readonly speaker: Float32Array; readonly seed: number }
@@ -16,6 +17,7 @@ export type RtvcRequest =
   | { readonly kind: 'end'; readonly utterance: number }
   | { readonly kind: 'shutdown' };
 
+/** Worker -> main thread; every reply carries the id of its request. */
 export type RtvcResponse =
   | { readonly kind: 'ready' }
   | { readonly kind: 'load-failed'; readonly message: string; readonly problems?: readonly string[] }
@@ -25,6 +27,7 @@ export type RtvcResponse =
   | { readonly kind: 'piece'; readonly id: number; readonly samples: Float32Array; readonly final: boolean; readonly vocodeSeconds: number }
   | { readonly kind: 'failed'; readonly id: number; readonly message: string };
 
+/** `workerData` of an RTVC worker. */
 export interface RtvcWorkerData {
   readonly modelsDir: string;
   readonly role: RtvcWorkerRole;

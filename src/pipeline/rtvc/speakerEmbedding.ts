@@ -9,12 +9,14 @@ import { EncoderMel } from './encoderMel.js';
 import { partialSlices, type PartialSlice, type PartialSpec } from './partialSlices.js';
 import { normalizeVolume, type VolumeNormalization } from './volumeNormalization.js';
 
+/** The encoder section's partial windows and normalisation, with its mel extractor. */
 export interface SpeakerEmbedderConfig extends PartialSpec {
   readonly normalize: VolumeNormalization;
   readonly mel: EncoderMel;
   readonly embeddingDim: number;
 }
 
+/** RTVC's utterance embedding with the partials it averaged. */
 export interface UtteranceEmbedding {
   /** L2-normalised utterance embedding [embeddingDim]. */
   readonly embedding: Float32Array;

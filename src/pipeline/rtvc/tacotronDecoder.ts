@@ -11,6 +11,7 @@ import type { OnnxSession } from '../runtime/onnxRuntime.js';
 import type { Tensor } from '../runtime/tasks.js';
 import type { KeepSource } from './prenetDropout.js';
 
+/** The three Tacotron graphs of the manifest's `synthesizer` section. */
 export interface TacotronGraphs {
   readonly encoder: OnnxSession;
   readonly step: OnnxSession;
@@ -54,6 +55,7 @@ export interface DecoderStep {
   readonly last: boolean;
 }
 
+/** Dropout multipliers, an optional forced length, and a cancellation check. */
 export interface DecodeOptions {
   readonly keep: KeepSource;
   readonly forceFrames?: number;

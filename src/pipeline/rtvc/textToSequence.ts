@@ -5,6 +5,7 @@
  */
 import { englishCleaners } from './englishCleaners.js';
 
+/** Cleaned text and its symbol ids. */
 export interface RtvcSequence {
   /** The cleaned text (what the ids spell). */
   readonly text: string;
@@ -12,6 +13,7 @@ export interface RtvcSequence {
   readonly ids: Int32Array;
 }
 
+/** The manifest's symbol table with its pad and EOS ids. */
 export interface RtvcSymbolTable {
   /** index = id (RTVC: "_" pad, "~" EOS, then 64 characters). */
   readonly symbols: readonly string[];
@@ -19,6 +21,7 @@ export interface RtvcSymbolTable {
   readonly eosId: number;
 }
 
+/** RTVC's `text_to_sequence(text.strip(), ["english_cleaners"])`. */
 export function textToSequence(text: string, table: RtvcSymbolTable): RtvcSequence {
   const cleaned = englishCleaners(text.trim());
   const idOf = new Map<string, number>();

@@ -26,6 +26,7 @@ export function seededRowUniforms(seed: number): (row: number, n: number) => Flo
   };
 }
 
+/** Dropout masks and both kinds of sampler uniforms of one utterance, from its seed. */
 export function utteranceRandomness(seed: number, prenetDropout: number): {
   keep: KeepSource; uniforms: (n: number) => Float64Array; rowUniforms: (row: number, n: number) => Float64Array;
 } {

@@ -12,6 +12,7 @@
 import { classToSample, Deemphasis, fadeOutTail, mulawDecode } from './wavernnPostprocess.js';
 import { freshLoopState, sampleLoop, upsampleFrames, type LoopState, type WavernnConfig, type WavernnGraphs } from './wavernnVocoder.js';
 
+/** The sampler's uniforms and how much audio to hold back for the final fade. */
 export interface WavernnStreamOptions {
   /** Uniforms for the next `n` samples (seeded generator, or recorded draws in tests). */
   readonly uniforms: (n: number) => Float64Array;
@@ -19,6 +20,7 @@ export interface WavernnStreamOptions {
   readonly holdbackSamples?: number;
 }
 
+/** RTVC's unbatched WaveRNN over mel chunks: `push` returns the samples the chunk completes. */
 export class WavernnStream {
   /** Frames received so far (utterance index of the next frame). */
   private received = 0;

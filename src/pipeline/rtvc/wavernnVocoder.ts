@@ -8,6 +8,7 @@ import type { Tensor } from '../runtime/tasks.js';
 import { foldWithOverlap, xfadeAndUnfold } from './wavernnFolds.js';
 import { classToSample, Deemphasis, fadeOutTail, mulawDecode } from './wavernnPostprocess.js';
 
+/** The upsampler and the sample Loop of the manifest's `vocoder` section. */
 export interface WavernnGraphs {
   readonly upsample: OnnxSession;
   readonly loop: OnnxSession;
@@ -29,6 +30,7 @@ export interface WavernnConfig {
   readonly fold: { readonly target: number; readonly overlap: number };
 }
 
+/** Reads a WavernnConfig from an rtvc-wavernn manifest section. */
 export function wavernnConfig(section: Record<string, any>): WavernnConfig {
   return {
     nMels: section.hparams.n_mels, pad: section.pad, hop: section.hopLength, melScale: section.melScale, classes: section.classes,
@@ -81,6 +83,7 @@ export interface LoopState {
   readonly x: Float32Array;
 }
 
+/** Zero state for `rows` rows (RTVC starts every row, and every fold, from zeros). */
 export function freshLoopState(config: WavernnConfig, rows = 1): LoopState {
   return { h1: new Float32Array(rows * config.rnnDims), h2: new Float32Array(rows * config.rnnDims), x: new Float32Array(rows) };
 }
@@ -103,6 +106,7 @@ export function sampleLoop(graphs: WavernnGraphs, config: WavernnConfig, feature
 /** Uniforms for `rows` x `length` samples, row-major. */
 export type UniformSource = (rows: number, length: number) => Float64Array;
 
+/** What `inferWaveform` returns. */
 export interface Waveform {
   /** RTVC's output: (T - 1) * hop samples, float64. */
   readonly wav: Float64Array;
