@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { resample } from '../../../src/pipeline/audio/resampler.js';
 import { createOnnxSession } from '../../../src/pipeline/runtime/onnxRuntime.js';
 import { EncoderMel } from '../../../src/pipeline/rtvc/encoderMel.js';
 import { partialSlices } from '../../../src/pipeline/rtvc/partialSlices.js';
@@ -49,6 +50,17 @@ test('partial and utterance embeddings through onnxruntime-node match RTVC withi
     assert.ok(maxAbsDiff(whole.embedding.data as Float32Array, f32('embed_whole_utterance')) < 1e-5, 'whole utterance');
     const lin = session.runSync({ mels: { type: 'float32', data: f32('partial_frames'), dims: [5, 160, 40] } });
     assert.ok(maxAbsDiff(lin.linear.data as Float32Array, f32('partial_linear_out')) < 1e-5, 'linear output');
+  } finally {
+    session.release();
+  }
+});
+
+test('a 22050 Hz reference resampled by clonecast\'s resampler gets RTVC\'s embedding (resampy kaiser_best) within 1e-5', () => {
+  const session = createOnnxSession(join(models, manifest.encoder.file.file));
+  try {
+    const wav16k = resample(f32('wav_22050'), 22050, 16000);
+    assert.is(wav16k.length, 80000);
+    assert.ok(maxAbsDiff(embedUtterance(session, config, wav16k).embedding, f32('embed_from_22050')) < 1e-5);
   } finally {
     session.release();
   }
