@@ -333,7 +333,7 @@ export class VoicePipeline {
     const dir = resolveModelsDir(options.modelsDir);
     if (isRtvcModelsDir(dir)) {
       // imported RTVC checkpoints: their own loader, graphs and inference thread
-      this.rtvc = new RtvcVoicePipeline(dir);
+      this.rtvc = new RtvcVoicePipeline(dir, (stage, seconds) => this.hooks.onStage?.(stage, seconds));
       await this.rtvc.ready;
       if (this.closed) await this.rtvc.close();
       return;

@@ -60,7 +60,8 @@ export class RtvcVoicePipeline {
   private closed = false;
 
   /** @throws ManifestError when the directory's manifest or files are unusable. */
-  constructor(modelsDir: string) {
+  /** `onStage` gets the seconds of every inference call, as VoicePipeline's hook (metrics). */
+  constructor(modelsDir: string, private readonly onStage?: (stage: 'embed' | 'synth' | 'vocode', seconds: number) => void) {
     this.manifest = readRtvcManifest(modelsDir);
     pinNativeRuntime(); // keep ORT loaded on this thread (see onnxRuntime.ts)
     this.synth = new RtvcWorkerClient(modelsDir, 'synthesizer');
@@ -110,7 +111,9 @@ export class RtvcVoicePipeline {
       const complete = frames < partialFrames ? 0 : Math.floor((frames - partialFrames) / partialHop) + 1;
       if (complete <= windows) return [];
       windows = complete;
+      const t = performance.now();
       const reply = await this.synth.call({ kind: 'embed', wav: audio.slice() });
+      this.report('embed', (performance.now() - t) / 1000);
       if (reply.kind !== 'embedded') throw new Error('unexpected worker reply');
       const prev = latest?.embedding;
       let dot = 0;
@@ -154,6 +157,14 @@ export class RtvcVoicePipeline {
     };
   }
 
+  private report(stage: 'embed' | 'synth' | 'vocode', seconds: number): void {
+    try {
+      this.onStage?.(stage, seconds);
+    } catch {
+      // metrics never break inference
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -169,6 +180,7 @@ export class RtvcVoicePipeline {
     const melOf = (r: Awaited<ReturnType<RtvcWorkerClient['call']>>) => {
       if (r.kind !== 'mel') throw new Error('unexpected synthesizer reply');
       timings.synthSeconds += r.synthSeconds;
+      this.report('synth', r.synthSeconds);
       return r;
     };
     let done = false;
@@ -192,6 +204,7 @@ export class RtvcVoicePipeline {
         const piece = await this.vocoder.call({ kind: 'voc-push', utterance, mel: chunk.mel, final: chunk.final });
         if (piece.kind !== 'piece') throw new Error('unexpected vocoder reply');
         timings.vocodeSeconds += piece.vocodeSeconds;
+        this.report('vocode', piece.vocodeSeconds);
         if (request.signal?.aborted) return;
         if (piece.samples.length > 0) {
           timings.firstAudioMs ??= performance.now() - startedAt;

@@ -18,7 +18,7 @@ import { utteranceRandomness } from '../../../src/pipeline/rtvc/utteranceRandomn
 import type { AudioFrame } from '../../../src/server/protocol.js';
 import { maxAbsDiff } from '../../helpers/npz.js';
 import { rtvcGolden, smallRtvcModels } from '../../helpers/rtvcFixtures.js';
-import { startTestServer, type TestServer } from '../../server/serverFixtures.js';
+import { httpGet, startTestServer, type TestServer } from '../../server/serverFixtures.js';
 import { TestClient } from '../../server/wsTestClient.js';
 
 /** Random weights never fire the stop token: bound the decoder at 24 steps (48 frames, 0.6 s) for the test. */
@@ -88,6 +88,12 @@ test('enrollment with RTVC\'s encoder gives RTVC\'s embedding of the reference',
       assert.is(a.done.audioSeconds, served.length / 16000);
     } finally {
       sessions.release();
+    }
+    // each stage's seconds reach /metrics
+    const metrics = (await httpGet(ts.server.port, '/metrics')).body;
+    for (const stage of ['embed', 'synth', 'vocode']) {
+      const count = new RegExp(`clonecast_stage_seconds_count\\{stage="${stage}"\\} (\\d+)`).exec(metrics);
+      assert.ok(count && Number(count[1]) > 0, `stage ${stage} observed`);
     }
   } finally {
     c.close();
