@@ -263,6 +263,7 @@ export class VoicePipeline {
    * @throws Error when hooks are disabled or inference runs in-process; PipelineError `not_ready`.
    */
   async runTestHook(hook: TestHook): Promise<void> {
+    if (this.rtvc && !this.closed) return this.rtvc.runTestHook(hook);
     this.models();
     if (!this.pool) throw new Error('test hooks need the worker pool (inference: "workers")');
     await this.pool.runTestHook(hook);

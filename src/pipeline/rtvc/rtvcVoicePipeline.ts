@@ -16,6 +16,7 @@ import type { EmbeddingUpdate } from '../encoder/index.js';
 import { pinNativeRuntime } from '../runtime/onnxRuntime.js';
 import { TextError } from '../text/symbols.js';
 import { readRtvcManifest, type RtvcManifest } from './rtvcModels.js';
+import { testHooksEnabled, type TestHook } from '../runtime/testHooks.js';
 import { RtvcWorkerClient } from './rtvcWorkerClient.js';
 import { textToSequence } from './textToSequence.js';
 
@@ -54,8 +55,11 @@ export interface RtvcEnrollment {
 export class RtvcVoicePipeline {
   readonly ready: Promise<void>;
   private readonly manifest: RtvcManifest;
-  private readonly synth: RtvcWorkerClient;
-  private readonly vocoder: RtvcWorkerClient;
+  private synth: RtvcWorkerClient;
+  private vocoder: RtvcWorkerClient;
+  private readonly modelsDir: string;
+  /** CLONECAST_TEST_HOOKS=1 at creation: replacement workers keep the setting. */
+  private readonly testHooks = testHooksEnabled();
   private nextUtterance = 1;
   private closed = false;
 
@@ -64,8 +68,9 @@ export class RtvcVoicePipeline {
   constructor(modelsDir: string, private readonly onStage?: (stage: 'embed' | 'synth' | 'vocode', seconds: number) => void) {
     this.manifest = readRtvcManifest(modelsDir);
     pinNativeRuntime(); // keep ORT loaded on this thread (see onnxRuntime.ts)
-    this.synth = new RtvcWorkerClient(modelsDir, 'synthesizer');
-    this.vocoder = new RtvcWorkerClient(modelsDir, 'vocoder');
+    this.modelsDir = modelsDir;
+    this.synth = this.spawn('synthesizer');
+    this.vocoder = this.spawn('vocoder');
     this.ready = Promise.all([this.synth.ready, this.vocoder.ready]).then(() => undefined);
     this.ready.catch(() => undefined);
   }
@@ -155,6 +160,28 @@ export class RtvcVoicePipeline {
       },
       [Symbol.asyncIterator]: () => produce,
     };
+  }
+
+  /** A worker of `role`; one that dies is replaced (its in-flight requests fail with worker_crashed). */
+  private spawn(role: 'synthesizer' | 'vocoder'): RtvcWorkerClient {
+    const client = new RtvcWorkerClient(this.modelsDir, role, this.testHooks, () => {
+      if (this.closed) return;
+      if (role === 'synthesizer') this.synth = this.spawn(role);
+      else this.vocoder = this.spawn(role);
+    });
+    return client;
+  }
+
+  /**
+   * Test only (CLONECAST_TEST_HOOKS=1 before the pipeline was created): `test-arm-fault` with task
+   * `synth` or `vocode` arms that worker's next mel chunk or vocoder push with `fault`.
+   * @throws Error for other hooks or when hooks are disabled.
+   */
+  async runTestHook(hook: TestHook): Promise<void> {
+    if (hook.kind !== 'test-arm-fault' || (hook.task !== 'synth' && hook.task !== 'vocode')) {
+      throw new Error(`the RTVC pipeline supports test-arm-fault with task synth or vocode, not ${JSON.stringify(hook)}`);
+    }
+    await (hook.task === 'synth' ? this.synth : this.vocoder).call({ kind: 'test-arm', fault: hook.fault });
   }
 
   private report(stage: 'embed' | 'synth' | 'vocode', seconds: number): void {

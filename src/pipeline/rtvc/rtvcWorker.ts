@@ -13,7 +13,23 @@ import { utteranceRandomness } from './utteranceRandomness.js';
 const port = parentPort;
 if (!port) throw new Error('rtvcWorker.js must run as a worker thread');
 const send = (msg: RtvcResponse, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
-const { modelsDir, role } = workerData as RtvcWorkerData;
+const { modelsDir, role, testHooks } = workerData as RtvcWorkerData;
+/** An armed test fault, met by the next mel-next / voc-push (rtvcWorkerProtocol.ts). */
+let armed: 'crash' | 'exit' | 'throw' | null = null;
+
+/** `exit` ends the thread, `crash` throws uncaught (the thread dies, the request is never answered), `throw` fails the request. */
+function meetArmedFault(): 'unanswered' | void {
+  const fault = armed;
+  armed = null;
+  if (fault === 'exit') process.exit(70); // in a worker thread this ends the thread only
+  if (fault === 'crash') {
+    setImmediate(() => {
+      throw new Error('test: armed crash');
+    });
+    return 'unanswered';
+  }
+  if (fault === 'throw') throw new Error('test: armed throw');
+}
 
 let manifest: RtvcManifest;
 let synth: ReturnType<typeof openSynthesizerSessions> | null = null;
@@ -32,7 +48,13 @@ const mels = new Map<number, RtvcMelStream>();
 const vocoders = new Map<number, VocoderStream>();
 
 function handle(req: Exclude<RtvcRequest, { kind: 'end' | 'shutdown' }>): void {
+  if (armed && (req.kind === 'mel-next' || req.kind === 'voc-push') && meetArmedFault() === 'unanswered') return;
   switch (req.kind) {
+    case 'test-arm':
+      if (!testHooks) throw new Error('test hooks are disabled (set CLONECAST_TEST_HOOKS=1 before the pipeline starts)');
+      armed = req.fault;
+      send({ kind: 'started', id: req.id });
+      return;
     case 'embed': {
       const out = embedUtterance(synth!.encoder, manifest.embedder, req.wav);
       send({ kind: 'embedded', id: req.id, embedding: out.embedding, windows: out.slices.length }, [out.embedding.buffer as ArrayBuffer]);

@@ -19,9 +19,12 @@ export class RtvcWorkerClient {
   private nextId = 1;
   private up = false;
   private exited = false;
+  private closing = false;
 
-  constructor(modelsDir: string, readonly role: RtvcWorkerRole) {
-    this.worker = new Worker(new URL('./rtvcWorker.js', import.meta.url), { workerData: { modelsDir, role } satisfies RtvcWorkerData });
+  /** `onCrash` runs when the worker ends on its own after loading (not after `close`). */
+  constructor(modelsDir: string, readonly role: RtvcWorkerRole, testHooks: boolean, onCrash?: () => void) {
+    this.worker = new Worker(new URL('./rtvcWorker.js', import.meta.url), { workerData: { modelsDir, role, testHooks } satisfies RtvcWorkerData });
+    this.worker.on('error', () => undefined); // an uncaught error in the worker: reported by 'exit'
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (msg: RtvcResponse) => {
         if (msg.kind === 'ready') {
@@ -36,11 +39,13 @@ export class RtvcWorkerClient {
         }
       });
       this.worker.on('exit', (code) => {
+        const wasUp = this.up;
         this.up = false;
         this.exited = true;
         reject(new Error(`the RTVC ${role} worker exited (${code}) before loading`));
         for (const p of this.pending.values()) p.reject(Object.assign(new Error(`the RTVC ${role} worker exited (${code})`), { code: 'worker_crashed' }));
         this.pending.clear();
+        if (wasUp && !this.closing) onCrash?.();
       });
     });
     this.ready.catch(() => undefined);
@@ -66,6 +71,7 @@ export class RtvcWorkerClient {
 
   /** Lets the worker release its graphs and exit (terminating it mid-run would abort the process). */
   async close(): Promise<void> {
+    this.closing = true;
     if (this.exited) return;
     const exited = new Promise((resolve) => this.worker.once('exit', resolve));
     this.worker.postMessage({ kind: 'shutdown' } satisfies RtvcRequest);

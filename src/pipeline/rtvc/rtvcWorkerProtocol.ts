@@ -15,6 +15,8 @@ export type RtvcRequest =
   | { readonly kind: 'voc-start'; readonly id: number; readonly utterance: number; readonly seed: number }
   | { readonly kind: 'voc-push'; readonly id: number; readonly utterance: number; readonly mel: Float32Array; readonly final: boolean }
   | { readonly kind: 'end'; readonly utterance: number }
+  /** Test only (honoured when `testHooks`): the worker's next `mel-next` / `voc-push` meets `fault`. */
+  | { readonly kind: 'test-arm'; readonly id: number; readonly fault: 'crash' | 'exit' | 'throw' }
   | { readonly kind: 'shutdown' };
 
 /** Worker -> main thread; every reply carries the id of its request. */
@@ -31,4 +33,6 @@ export type RtvcResponse =
 export interface RtvcWorkerData {
   readonly modelsDir: string;
   readonly role: RtvcWorkerRole;
+  /** CLONECAST_TEST_HOOKS=1 when the pipeline was created: only then is `test-arm` honoured. */
+  readonly testHooks: boolean;
 }

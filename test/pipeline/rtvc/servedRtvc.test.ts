@@ -12,6 +12,7 @@ import * as assert from 'uvu/assert';
 import { floatToInt16, int16ToFloat } from '../../../src/pipeline/audio/wav.js';
 import { embedUtterance } from '../../../src/pipeline/rtvc/speakerEmbedding.js';
 import { openRtvcSessions, readRtvcManifest } from '../../../src/pipeline/rtvc/rtvcModels.js';
+import { TEST_HOOKS_ENV } from '../../../src/pipeline/runtime/testHooks.js';
 import { RtvcUtterance } from '../../../src/pipeline/rtvc/rtvcUtterance.js';
 import { textToSequence } from '../../../src/pipeline/rtvc/textToSequence.js';
 import { utteranceRandomness } from '../../../src/pipeline/rtvc/utteranceRandomness.js';
@@ -132,6 +133,32 @@ test('the fast vocoder (int8 loop, growing folds) streams over the socket: same 
       assert.equal(Array.from(served.subarray(0, pieces.length)), pieces.map(floatToInt16));
     } finally {
       sessions.release();
+    }
+  } finally {
+    c.close();
+    await server.stop();
+  }
+});
+
+test('a vocoder worker that dies fails only its utterance; the pipeline replaces it and the next one completes', async () => {
+  process.env[TEST_HOOKS_ENV] = '1'; // read when the pipeline starts its workers
+  const server = await startTestServer({ modelsDir });
+  delete process.env[TEST_HOOKS_ENV];
+  const c = await TestClient.connect(server.server.port);
+  try {
+    c.json({ type: 'start', audio: { sampleRate: 16000 }, output: { format: 'pcm', sampleRate: 16000 } });
+    await c.next('started');
+    c.binary(new Uint8Array(Int16Array.from(wav, floatToInt16).buffer));
+    await c.next('embedding');
+    for (const fault of ['exit', 'crash'] as const) {
+      await server.server.runTestHook({ kind: 'test-arm-fault', task: 'vocode', fault });
+      c.json({ type: 'speak', id: `dies-${fault}`, text: 'Hello there, how are you?', seed: 3 });
+      await c.next('queued');
+      const failed = await c.next('done');
+      assert.is(failed.outcome, 'failed', fault);
+      const after = await speak(c, `after-${fault}`, 'Hello there, how are you?', 3);
+      assert.is(after.done.outcome, 'completed', `after ${fault}`);
+      assert.ok(after.frames.length > 0);
     }
   } finally {
     c.close();
