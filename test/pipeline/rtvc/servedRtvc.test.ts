@@ -141,9 +141,13 @@ test('the fast vocoder (int8 loop, growing folds) streams over the socket: same 
 });
 
 test('a vocoder worker that dies fails only its utterance; the pipeline replaces it and the next one completes', async () => {
-  process.env[TEST_HOOKS_ENV] = '1'; // read when the pipeline starts its workers
+  // Read when the pipeline starts its workers. Other test files of this process set it at import
+  // time (uvu imports every file before running any), so put back what was there.
+  const before = process.env[TEST_HOOKS_ENV];
+  process.env[TEST_HOOKS_ENV] = '1';
   const server = await startTestServer({ modelsDir });
-  delete process.env[TEST_HOOKS_ENV];
+  if (before === undefined) delete process.env[TEST_HOOKS_ENV];
+  else process.env[TEST_HOOKS_ENV] = before;
   const c = await TestClient.connect(server.server.port);
   try {
     c.json({ type: 'start', audio: { sampleRate: 16000 }, output: { format: 'pcm', sampleRate: 16000 } });
