@@ -10,6 +10,7 @@
  * synthesizer's SynthesisError codes (`too_long`, ...).
  */
 import { int16ToFloat } from './audio/wav.js';
+import { assertVoiceEmbedding, PipelineError } from './pipelineError.js';
 import { embedderConfigFromManifest, slidingWindowEmbedder, type EmbedderConfig, type EmbeddingUpdate } from './encoder/index.js';
 import { createInProcessClient, type InProcessClient } from './runtime/inProcessClient.js';
 import { resolveModelsDir, type ModelManifest } from './runtime/modelManifest.js';
@@ -53,15 +54,7 @@ export interface VoicePipelineOptions {
   readonly maxVocodeFrames?: number;
 }
 
-/** Codes of PipelineError. */
-export type PipelineErrorCode = 'not_ready' | 'invalid_embedding' | 'closed';
-
-export class PipelineError extends Error {
-  constructor(readonly code: PipelineErrorCode, message: string) {
-    super(message);
-    this.name = 'PipelineError';
-  }
-}
+export { PipelineError, type PipelineErrorCode } from './pipelineError.js';
 
 /** Incremental enrollment from a stream of reference PCM. */
 export interface Enrollment {
@@ -239,10 +232,7 @@ export class VoicePipeline {
     if (this.rtvc && !this.closed) return this.rtvc.speak(request);
     const { synth, symbols, embedder } = this.models();
     const sequence = symbols.encode(request.text);
-    const e = request.embedding;
-    if (!(e instanceof Float32Array) || e.length !== embedder.embeddingDim || !e.every(Number.isFinite)) {
-      throw new PipelineError('invalid_embedding', `a voice embedding must be ${embedder.embeddingDim} finite float32 values`);
-    }
+    assertVoiceEmbedding(request.embedding, embedder.embeddingDim);
     const timings: UtteranceTimings = { synthSeconds: 0, vocodeSeconds: 0, firstAudioMs: null, audioSeconds: 0, melFrames: null };
     const progress = { final: false };
     const audio = this.produce(request, sequence, synth, timings, progress);

@@ -13,6 +13,7 @@
 import { createResampler } from '../audio/resampler.js';
 import { int16ToFloat } from '../audio/wav.js';
 import type { EmbeddingUpdate } from '../encoder/index.js';
+import { assertVoiceEmbedding } from '../pipelineError.js';
 import { pinNativeRuntime } from '../runtime/onnxRuntime.js';
 import { TextError } from '../text/symbols.js';
 import { readRtvcManifest, type RtvcManifest } from './rtvcModels.js';
@@ -145,10 +146,7 @@ export class RtvcVoicePipeline {
   speak(request: RtvcSpeakRequest): RtvcSpeech {
     const sequence = textToSequence(request.text, this.manifest.symbols);
     if (!/[a-z]/i.test(sequence.text)) throw new TextError('no_speakable_text', 'the text has nothing to speak');
-    const e = request.embedding;
-    if (!(e instanceof Float32Array) || e.length !== this.embeddingDim || !e.every(Number.isFinite)) {
-      throw Object.assign(new Error(`a voice embedding must be ${this.embeddingDim} finite float32 values`), { code: 'invalid_embedding' });
-    }
+    assertVoiceEmbedding(request.embedding, this.embeddingDim);
     const timings: RtvcTimings = { synthSeconds: 0, vocodeSeconds: 0, firstAudioMs: null, audioSeconds: 0, melFrames: null };
     const progress = { final: false };
     const produce = this.produce(request, sequence.ids, timings, progress);
