@@ -4,10 +4,11 @@
  * made once per test process in a temporary directory. Missing fixtures fail loudly.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createOnnxSession, type OnnxSession } from '../../src/pipeline/runtime/onnxRuntime.js';
 import { readNpz, type NpyArray } from './npz.js';
 
 /** Repository root (this file runs from dist/test/helpers). */
@@ -47,5 +48,35 @@ export function smallRtvcModels(): string {
   runRtvcImporter(rtvcFixture('small_encoder.pt'), rtvcFixture('small_synthesizer.pt'), rtvcFixture('small_vocoder.pt'), out);
   process.on('exit', () => rmSync(root, { recursive: true, force: true }));
   imported = out;
+  return out;
+}
+
+/** A manifest section of the imported small models, and an ONNX session on any of its graphs by key. */
+export function smallRtvcSection(kind: 'encoder' | 'synthesizer' | 'vocoder'): {
+  readonly section: Record<string, any>; // the manifest section as parsed JSON
+  open(key: string): OnnxSession;
+} {
+  const models = smallRtvcModels();
+  const section = JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8'))[kind];
+  return { section, open: (key) => createOnnxSession(join(models, section[key].file.file)) };
+}
+
+/** A golden [mels][frames] array as frames [frames][mels], the layout the Node code takes. */
+export function frameMajor(a: NpyArray): Float32Array {
+  const [M, T] = a.shape;
+  const d = a.data as Float32Array;
+  const out = new Float32Array(M * T);
+  for (let m = 0; m < M; m++) for (let t = 0; t < T; t++) out[t * M + m] = d[m * T + t];
+  return out;
+}
+
+/** Audio pieces joined in order. */
+export function joinPieces(pieces: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(pieces.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }

@@ -1,22 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createOnnxSession } from '../../../src/pipeline/runtime/onnxRuntime.js';
 import { FoldedWavernnStream, growingFolds, rtvcFolds, type FoldSchedule } from '../../../src/pipeline/rtvc/foldedWavernnStream.js';
 import { wavernnConfig, type WavernnGraphs } from '../../../src/pipeline/rtvc/wavernnVocoder.js';
 import { maxAbsDiff } from '../../helpers/npz.js';
-import { rtvcGolden, smallRtvcModels } from '../../helpers/rtvcFixtures.js';
+import { frameMajor, joinPieces, rtvcGolden, smallRtvcSection } from '../../helpers/rtvcFixtures.js';
 
 const g = rtvcGolden('vocoder_golden.npz');
-const models = smallRtvcModels();
-const section = JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')).vocoder;
+const { section, open } = smallRtvcSection('vocoder');
 const config = wavernnConfig(section);
-const open = (k: string) => createOnnxSession(join(models, section[k].file.file));
 const graphs: WavernnGraphs = { upsample: open('upsample'), loop: open('sampleLoop') };
 const [M, T] = g.mel.shape;
-const mel = new Float32Array(M * T);
-for (let m = 0; m < M; m++) for (let t = 0; t < T; t++) mel[t * M + m] = (g.mel.data as Float32Array)[m * T + t];
+const mel = frameMajor(g.mel);
 
 /** Per-row uniforms: RTVC's recorded batched draws for rows 0-1, a fixed generator beyond. */
 function rowUniforms(used = new Map<number, number>()) {
@@ -37,10 +31,7 @@ function run(chunks: readonly number[], schedule: FoldSchedule, used = new Map<n
     pieces.push(s.push(mel.slice(at * M, (at + n) * M), i === chunks.length - 1));
     at += n;
   });
-  const wav = new Float32Array(pieces.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of pieces) wav.set(p, (o += p.length) - p.length);
-  return { pieces, wav };
+  return { pieces, wav: joinPieces(pieces) };
 }
 
 test('with RTVC\'s folds (8000 + 2 x 800) and all the mel at once it is RTVC\'s batched infer_waveform', () => {

@@ -1,31 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createOnnxSession } from '../../../src/pipeline/runtime/onnxRuntime.js';
 import { deterministicKeep, injectedKeep, seededKeep, type KeepSource } from '../../../src/pipeline/rtvc/prenetDropout.js';
 import { decoderSteps, runPostnet, tacotronConfig, untrimmedFrames, type TacotronGraphs } from '../../../src/pipeline/rtvc/tacotronDecoder.js';
-import { maxAbsDiff, type NpyArray } from '../../helpers/npz.js';
-import { rtvcGolden, smallRtvcModels } from '../../helpers/rtvcFixtures.js';
+import { maxAbsDiff } from '../../helpers/npz.js';
+import { frameMajor, rtvcGolden, smallRtvcSection } from '../../helpers/rtvcFixtures.js';
 
 const g = rtvcGolden('synthesizer_golden.npz');
-const models = smallRtvcModels();
-const section = JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')).synthesizer;
+const { section, open } = smallRtvcSection('synthesizer');
 const config = tacotronConfig(section);
-const open = (k: string) => createOnnxSession(join(models, section[k].file.file));
 const graphs: TacotronGraphs = { encoder: open('encoder'), step: open('decoderStep'), postnet: open('postnet') };
 const speaker = g.speaker_embedding.data as Float32Array;
 const ids = (j: number) => Int32Array.from(g[`text${j}_ids`].data as BigInt64Array, Number);
 const FORCED = 80;
-
-/** [mels][frames] golden -> [frames][mels]. */
-function frameMajor(a: NpyArray): Float32Array {
-  const [M, T] = a.shape;
-  const d = a.data as Float32Array;
-  const out = new Float32Array(M * T);
-  for (let m = 0; m < M; m++) for (let t = 0; t < T; t++) out[t * M + m] = d[m * T + t];
-  return out;
-}
 
 function run(j: number, keep: KeepSource, forceFrames: number | undefined = FORCED) {
   const steps = [...decoderSteps(graphs, config, ids(j), speaker, { keep, forceFrames })];

@@ -1,22 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createOnnxSession } from '../../../src/pipeline/runtime/onnxRuntime.js';
 import { WavernnStream } from '../../../src/pipeline/rtvc/wavernnStream.js';
 import { wavernnConfig, type WavernnGraphs } from '../../../src/pipeline/rtvc/wavernnVocoder.js';
 import { maxAbsDiff } from '../../helpers/npz.js';
-import { rtvcGolden, smallRtvcModels } from '../../helpers/rtvcFixtures.js';
+import { frameMajor, joinPieces, rtvcGolden, smallRtvcSection } from '../../helpers/rtvcFixtures.js';
 
 const g = rtvcGolden('vocoder_golden.npz');
-const models = smallRtvcModels();
-const section = JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')).vocoder;
+const { section, open } = smallRtvcSection('vocoder');
 const config = wavernnConfig(section);
-const open = (k: string) => createOnnxSession(join(models, section[k].file.file));
 const graphs: WavernnGraphs = { upsample: open('upsample'), loop: open('sampleLoop') };
 const [M, T] = g.mel.shape;
-const mel = new Float32Array(M * T);
-for (let m = 0; m < M; m++) for (let t = 0; t < T; t++) mel[t * M + m] = (g.mel.data as Float32Array)[m * T + t];
+const mel = frameMajor(g.mel);
 
 /** Feeds the golden mel in chunks of the given sizes; uniforms are RTVC's recorded unbatched draws. */
 function stream(chunks: readonly number[], holdbackSamples: number) {
@@ -29,10 +23,7 @@ function stream(chunks: readonly number[], holdbackSamples: number) {
     pieces.push(s.push(mel.slice(at * M, (at + n) * M), i === chunks.length - 1));
     at += n;
   });
-  const wav = new Float32Array(pieces.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of pieces) wav.set(p, (o += p.length) - p.length);
-  return { pieces, wav };
+  return { pieces, wav: joinPieces(pieces) };
 }
 
 test('progressive vocoding of mel chunks equals RTVC\'s unbatched infer_waveform (same uniforms)', () => {

@@ -1,27 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createOnnxSession } from '../../../src/pipeline/runtime/onnxRuntime.js';
 import { inferWaveform, upsampleFrames, wavernnConfig, type WavernnGraphs } from '../../../src/pipeline/rtvc/wavernnVocoder.js';
-import { maxAbsDiff, type NpyArray } from '../../helpers/npz.js';
-import { rtvcGolden, smallRtvcModels } from '../../helpers/rtvcFixtures.js';
+import { maxAbsDiff } from '../../helpers/npz.js';
+import { frameMajor, rtvcGolden, smallRtvcSection } from '../../helpers/rtvcFixtures.js';
 
 const g = rtvcGolden('vocoder_golden.npz');
-const models = smallRtvcModels();
-const section = JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')).vocoder;
+const { section, open } = smallRtvcSection('vocoder');
 const config = wavernnConfig(section);
-const open = (k: string) => createOnnxSession(join(models, section[k].file.file));
 const graphs: WavernnGraphs = { upsample: open('upsample'), loop: open('sampleLoop') };
-
-/** The golden mel [80][50] as frames [50][80]. */
-function frameMajor(a: NpyArray): Float32Array {
-  const [M, T] = a.shape;
-  const d = a.data as Float32Array;
-  const out = new Float32Array(M * T);
-  for (let m = 0; m < M; m++) for (let t = 0; t < T; t++) out[t * M + m] = d[m * T + t];
-  return out;
-}
 const mel = frameMajor(g.mel);
 const T = 50;
 
