@@ -127,15 +127,7 @@ async function resynthCommand(args: readonly string[]): Promise<number> {
 
 /** Voice embeddings of WAV files and their cosine similarities (src/client/embed.ts). */
 async function embedCommand(args: readonly string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args], strict: true, allowPositionals: false,
-      options: { in: { type: 'string', multiple: true }, models: { type: 'string' }, json: { type: 'boolean' } },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parse(args, { in: 'strings', models: 'string', json: 'boolean' });
   const files = values.in ?? [];
   if (files.length === 0) throw new UsageError('--in is required (once per file)');
   const { embedFiles } = await import('./embed.js');
@@ -172,10 +164,14 @@ async function importRtvcCommand(args: readonly string[]): Promise<number> {
   return 0;
 }
 
-type Spec = Record<string, 'string' | 'boolean'>;
+/** Flag types: 'strings' is a string flag that may repeat (its value is an array). */
+type Spec = Record<string, 'string' | 'boolean' | 'strings'>;
+type ParsedOption<T> = T extends 'strings' ? { type: 'string'; multiple: true } : { type: T };
 
 function parse<S extends Spec>(args: readonly string[], spec: S) {
-  const options = Object.fromEntries(Object.entries(spec).map(([k, type]) => [k, { type }])) as { [K in keyof S]: { type: S[K] } };
+  const options = Object.fromEntries(
+    Object.entries(spec).map(([k, type]) => [k, type === 'strings' ? { type: 'string', multiple: true } : { type }]),
+  ) as { [K in keyof S]: ParsedOption<S[K]> };
   try {
     return parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
   } catch (err) {
