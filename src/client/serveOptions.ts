@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { TOKEN_SHAPE } from '../server/admission.js';
 import type { Limits, ServerOptions } from '../server/index.js';
 
 /** A configuration error: the CLI prints it with the usage text and exits 2. */
@@ -22,8 +23,6 @@ const LIMIT_NAMES = [
 
 /** Limits that may be fractional (seconds); the others are positive integers. */
 const FRACTIONAL_LIMITS: ReadonlySet<keyof Limits> = new Set(['maxReferenceSeconds']);
-
-const TOKEN_SHAPE = /^[A-Za-z0-9._~-]{16,256}$/;
 
 export const flagOf = (name: string): string => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 export const envOf = (name: string): string => `CLONECAST_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;

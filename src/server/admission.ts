@@ -22,7 +22,8 @@ export interface AccessOptions {
 /** Why an upgrade is refused, as the HTTP status line sent back. */
 export type Refusal = '401 Unauthorized' | '403 Forbidden' | '429 Too Many Requests';
 
-const TOKEN_SHAPE = /^[A-Za-z0-9._~-]{16,256}$/;
+/** What a token must look like (also checked by `clonecast serve` before it starts the server). */
+export const TOKEN_SHAPE = /^[A-Za-z0-9._~-]{16,256}$/;
 
 /** Checks tokens and origins of upgrade requests; holds only digests of the tokens. */
 export class AccessControl {
