@@ -12,8 +12,8 @@
  */
 import { createResampler } from '../audio/resampler.js';
 import { int16ToFloat } from '../audio/wav.js';
-import type { EmbeddingUpdate } from '../encoder/index.js';
-import { assertVoiceEmbedding } from '../pipelineError.js';
+import { cosine, type EmbeddingUpdate } from '../encoder/index.js';
+import { assertVoiceEmbedding, PipelineError } from '../pipelineError.js';
 import { pinNativeRuntime } from '../runtime/onnxRuntime.js';
 import { TextError } from '../text/symbols.js';
 import { readRtvcManifest, type RtvcManifest } from './rtvcModels.js';
@@ -94,9 +94,14 @@ export class RtvcVoicePipeline {
 
   /** @throws TextError `no_speakable_text` when the cleaned text has no letters. */
   normalizeText(text: string): string {
-    const cleaned = textToSequence(text, this.manifest.symbols).text;
-    if (!/[a-z]/i.test(cleaned)) throw new TextError('no_speakable_text', 'the text has nothing to speak');
-    return cleaned;
+    return this.sequenceOf(text).text;
+  }
+
+  /** RTVC's symbol ids of `text`. @throws TextError `no_speakable_text` when the cleaned text has no letters. */
+  private sequenceOf(text: string): ReturnType<typeof textToSequence> {
+    const sequence = textToSequence(text, this.manifest.symbols);
+    if (!/[a-z]/i.test(sequence.text)) throw new TextError('no_speakable_text', 'the text has nothing to speak');
+    return sequence;
   }
 
   createEnrollment(inputRate: number): RtvcEnrollment {
@@ -122,14 +127,12 @@ export class RtvcVoicePipeline {
       this.report('embed', (performance.now() - t) / 1000);
       if (reply.kind !== 'embedded') throw new Error('unexpected worker reply');
       const prev = latest?.embedding;
-      let dot = 0;
-      if (prev) for (let i = 0; i < prev.length; i++) dot += prev[i] * reply.embedding[i];
-      latest = { windows: reply.windows, speechSeconds: audio.length / this.manifest.sampleRate, embedding: reply.embedding, movedCosine: prev ? dot : null };
+      latest = { windows: reply.windows, speechSeconds: audio.length / this.manifest.sampleRate, embedding: reply.embedding, movedCosine: prev ? cosine(prev, reply.embedding) : null };
       return [latest];
     };
     return {
       push: (pcm) => {
-        if (!open) return Promise.reject(Object.assign(new Error('enrollment closed'), { code: 'closed' }));
+        if (!open) return Promise.reject(new PipelineError('closed', 'enrollment closed'));
         const result = queue.then(() => push(pcm));
         queue = result.catch(() => undefined);
         return result;
@@ -144,8 +147,7 @@ export class RtvcVoicePipeline {
   }
 
   speak(request: RtvcSpeakRequest): RtvcSpeech {
-    const sequence = textToSequence(request.text, this.manifest.symbols);
-    if (!/[a-z]/i.test(sequence.text)) throw new TextError('no_speakable_text', 'the text has nothing to speak');
+    const sequence = this.sequenceOf(request.text);
     assertVoiceEmbedding(request.embedding, this.embeddingDim);
     const timings: RtvcTimings = { synthSeconds: 0, vocodeSeconds: 0, firstAudioMs: null, audioSeconds: 0, melFrames: null };
     const progress = { final: false };
