@@ -13,6 +13,7 @@ the log-mel normalisation is folded into conv1.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -126,8 +127,6 @@ def export(model: Vocoder, models_dir: Path, trained_on: str, extra_hparams: dic
 
 def previous_served_engine(models_dir: Path) -> str | None:
     """The `vocoder.servedEngine` already in models_dir/manifest.json, if any."""
-    import json
-
     path = Path(models_dir) / "manifest.json"
     if not path.exists():
         return None
