@@ -14,10 +14,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from clonecast_train.features import SYNTH_MEL, log_mel, preemphasize
 from clonecast_train.vocoder.export import engine_tensors
+from clonecast_train.vocoder.lpc import ORDER, MelLpc, levinson, predict
 from clonecast_train.vocoder.model import Vocoder, VocoderConfig, min_gru_scan, normalise_mel
 from clonecast_train.vocoder.mulaw import decode, deemphasize, encode
-from clonecast_train.vocoder.reference import mulberry32, reference_generate, reference_logits
+from clonecast_train.vocoder.reference import lpc_rows, mulberry32, reference_generate, reference_logits
 
 TRAINING = Path(__file__).resolve().parents[1]
 TINY = {"cond_channels": 8, "hidden1": 16, "hidden2": 8, "cond2": 8, "fc": 8}
@@ -51,30 +53,69 @@ class VocoderTest(unittest.TestCase):
         rng = np.random.default_rng(0)
         mel = rng.normal(-5, 2, size=(frames + 2 + 2 * cfg.context, cfg.n_mels)).astype(np.float32)
         prev = rng.integers(0, cfg.classes, size=frames * cfg.hop)
+        pred = rng.integers(0, cfg.classes, size=frames * cfg.hop)
         with torch.no_grad():
-            want = model(normalise_mel(torch.from_numpy(mel))[None], torch.from_numpy(prev)[None])[0].numpy()
+            want = model(normalise_mel(torch.from_numpy(mel))[None], torch.from_numpy(prev)[None], torch.from_numpy(pred)[None])[0].numpy()
         w = {k: v.astype(np.float64) for k, v in engine_tensors(model).items()}
-        got = reference_logits(w, mel.astype(np.float64), prev, cfg.hop)
+        got = reference_logits(w, mel.astype(np.float64), prev, pred, cfg.hop)
         np.testing.assert_allclose(got, want, atol=2e-4, rtol=1e-3)
 
     def test_generation_samples_the_teacher_forced_distribution(self):
-        # reference_generate feeds back its own classes: teacher-forcing the model with them gives
-        # the logits it sampled from, and each class is the inverse-CDF pick of its uniform.
+        # reference_generate feeds back its own samples: rebuilding the predictions from them and
+        # teacher-forcing the model gives the logits it sampled from; each excitation is the
+        # inverse-CDF pick of its uniform, and prediction + excitation lands on the sample's class.
         torch.manual_seed(1)
         cfg = VocoderConfig(**TINY)
         model = Vocoder(cfg).eval()
         w = {k: v.astype(np.float64) for k, v in engine_tensors(model).items()}
-        mel = np.random.default_rng(2).normal(-5, 2, size=(1 + 2 + 2 * cfg.context, cfg.n_mels))
+        t = np.arange(3000) / 16000
+        voiced = log_mel(0.3 * np.sign(np.sin(2 * np.pi * 120 * t)) * np.hanning(t.size), SYNTH_MEL)[:1]
+        mel = np.repeat(voiced, 1 + 2 + 2 * cfg.context, axis=0).astype(np.float64)
         u = mulberry32(7, cfg.hop)
-        classes, margins = reference_generate(w, mel, u, cfg.classes // 2, cfg.hop)
+        classes, ties = reference_generate(w, mel, u, cfg.classes // 2, cfg.hop)
         prev = np.concatenate([[cfg.classes // 2], classes[:-1]])
+        history = np.concatenate([np.zeros(ORDER), decode(classes)])
+        p = np.clip(predict(lpc_rows(mel, cfg.context, 1, ORDER), history, cfg.hop), -1, 1)
+        pred = encode(p)
         with torch.no_grad():
-            logits = model(normalise_mel(torch.from_numpy(mel).float())[None], torch.from_numpy(prev)[None])[0].double().numpy()
+            logits = model(normalise_mel(torch.from_numpy(mel).float())[None], torch.from_numpy(prev)[None],
+                           torch.from_numpy(pred)[None])[0].double().numpy()
         cdf = np.cumsum(np.exp(logits) / np.exp(logits).sum(1, keepdims=True), axis=1)
-        picked = np.minimum((cdf < u[:, None]).sum(1), cfg.classes - 1)
-        sure = margins > 1e-4
-        np.testing.assert_array_equal(picked[sure], classes[sure])
+        excitation = np.minimum((cdf < u[:, None]).sum(1), cfg.classes - 1)
+        rebuilt = encode(np.clip(p + decode(excitation), -1, 1))
+        sure = ~ties
+        np.testing.assert_array_equal(rebuilt[sure], classes[sure])
         self.assertGreater(sure.mean(), 0.9)
+        self.assertGreater(np.abs(p).max(), 0.01)          # the history did predict something
+
+    def test_levinson_solves_the_normal_equations(self):
+        rng = np.random.default_rng(3)
+        x = rng.normal(size=4000)
+        x = np.convolve(x, [1.0, 0.9, 0.5, 0.2])           # a coloured process
+        r = np.array([[x[: len(x) - k] @ x[k:] for k in range(ORDER + 1)]])
+        a = levinson(r)[0]
+        toeplitz = np.array([[r[0, abs(i - j)] for j in range(ORDER)] for i in range(ORDER)])
+        np.testing.assert_allclose(toeplitz @ a, -r[0, 1:], rtol=1e-8, atol=1e-8)
+
+    def test_the_mel_predicts_a_voiced_signal(self):
+        # A pulse train through two formant resonators: the mel's envelope predicts most of it.
+        from scipy.signal import lfilter
+        rate = SYNTH_MEL["sampleRate"]
+        pulses = np.zeros(rate // 2)
+        pulses[:: rate // 110] = 1.0
+        audio = pulses
+        for f, bw in ((700, 130), (1200, 150)):
+            radius = np.exp(-np.pi * bw / rate)
+            audio = lfilter([1.0], [1.0, -2 * radius * np.cos(2 * np.pi * f / rate), radius ** 2], audio)
+        audio = 0.5 * audio / np.abs(audio).max()
+        mel = log_mel(audio, SYNTH_MEL)
+        s = preemphasize(audio, SYNTH_MEL["preemphasis"])
+        hop, offset = SYNTH_MEL["hopLength"], (SYNTH_MEL["winLength"] - SYNTH_MEL["hopLength"]) // 2
+        n = len(mel) * hop
+        p = predict(MelLpc(SYNTH_MEL)(mel), s[offset - ORDER: offset + n], hop)
+        target = s[offset: offset + n]
+        gain_db = 10 * np.log10((target ** 2).sum() / ((target - p) ** 2).sum())
+        self.assertGreater(gain_db, 6.0)
 
     def test_mulberry32_matches_the_engines_generator(self):
         # The first uniforms of seed 1 as src/pipeline/vocoder/rng.ts draws them.
@@ -87,8 +128,9 @@ class VocoderTest(unittest.TestCase):
         rng = np.random.default_rng(0)
         mel = rng.normal(-5, 2, size=(1 + 2 + 2 * cfg.context, cfg.n_mels))
         prev = rng.integers(0, cfg.classes, size=cfg.hop)
-        plain = reference_logits({k: v.astype(np.float64) for k, v in engine_tensors(model).items()}, mel, prev, cfg.hop)
-        sharp = reference_logits({k: v.astype(np.float64) for k, v in engine_tensors(model, 0.5).items()}, mel, prev, cfg.hop)
+        pred = rng.integers(0, cfg.classes, size=cfg.hop)
+        plain = reference_logits({k: v.astype(np.float64) for k, v in engine_tensors(model).items()}, mel, prev, pred, cfg.hop)
+        sharp = reference_logits({k: v.astype(np.float64) for k, v in engine_tensors(model, 0.5).items()}, mel, prev, pred, cfg.hop)
         np.testing.assert_allclose(sharp, plain / 0.5, rtol=1e-5, atol=1e-5)
 
     def test_tiny_pack_train_export(self):

@@ -22,13 +22,14 @@ import torch
 
 from ..features import SYNTH_MEL
 from ..manifest import file_entry, update_manifest
+from .lpc import LAG_WINDOW_HZ, NOISE_FLOOR
 from .model import MEL_MEAN, MEL_SCALE, Vocoder, VocoderConfig
 from .mulaw import BITS
 from .reference import REPO, write_parity_fixture
 
 # Order of tensors in vocoder_weights.bin.
 TENSOR_ORDER = ["conv1_w", "conv1_b", "conv2_w", "conv2_b", "cond_w", "cond_b",
-                "embed", "gru_wi", "gru_wh", "gru_bh", "fc1_w", "fc1_b", "fc2_w", "fc2_b"]
+                "embed", "embed_pred", "gru_wi", "gru_wh", "gru_bh", "fc1_w", "fc1_b", "fc2_w", "fc2_b"]
 
 
 def engine_tensors(model: Vocoder, temperature: float = 1.0) -> dict[str, np.ndarray]:
@@ -54,7 +55,7 @@ def engine_tensors(model: Vocoder, temperature: float = 1.0) -> dict[str, np.nda
         "conv1_w": w1, "conv1_b": b1,
         "conv2_w": sd["conv2.weight"], "conv2_b": sd["conv2.bias"],
         "cond_w": cond_w.T, "cond_b": cond_b,
-        "embed": sd["embed.weight"],
+        "embed": sd["embed.weight"], "embed_pred": sd["embed_pred.weight"],
         "gru_wi": wih_h1.T, "gru_wh": sd["gru.weight_hh_l0"].T, "gru_bh": sd["gru.bias_hh_l0"],
         "fc1_w": sd["fc1.weight"].T, "fc1_b": sd["fc1.bias"],
         "fc2_w": sd["fc2.weight"].T / temperature, "fc2_b": sd["fc2.bias"] / temperature,
@@ -85,7 +86,7 @@ def export(model: Vocoder, models_dir: Path, trained_on: str, extra_hparams: dic
     weights_path = models_dir / "vocoder_weights.bin"
     weights_path.write_bytes(b"".join(blobs))
 
-    loop = build_loop_model(tensors, cfg.hidden1, cfg.hidden2, cfg.classes)
+    loop = build_loop_model(tensors, cfg.hidden1, cfg.hidden2, cfg.classes, cfg.lpc_order)
     loop_path = models_dir / "vocoder_loop.onnx"
     onnx.save(loop, str(loop_path))
 
@@ -103,12 +104,14 @@ def export(model: Vocoder, models_dir: Path, trained_on: str, extra_hparams: dic
         "fc": cfg.fc,
         "condChannels": cfg.cond_channels,
         "condDim": d,
+        # Linear prediction from each block's mel frame (lpc.py): the network predicts the excitation.
+        "lpc": {"order": cfg.lpc_order, "lagWindowHz": LAG_WINDOW_HZ, "noiseFloor": NOISE_FLOOR},
         "files": {"weights": file_entry(weights_path), "loop": file_entry(loop_path)},
         "tensors": layout,
-        "inputs": {"cond": [-1, -1, d], "uniform": [-1, -1], "h1": [-1, cfg.hidden1],
-                   "h2": [-1, cfg.hidden2], "prev": [-1]},
+        "inputs": {"cond": [-1, -1, d], "lpc": [-1, -1, cfg.lpc_order], "uniform": [-1, -1],
+                   "h1": [-1, cfg.hidden1], "h2": [-1, cfg.hidden2], "prev": [-1], "hist": [-1, cfg.lpc_order]},
         "outputs": {"classes": [-1, -1], "h1_out": [-1, cfg.hidden1], "h2_out": [-1, cfg.hidden2],
-                    "prev_out": [-1]},
+                    "prev_out": [-1], "hist_out": [-1, cfg.lpc_order]},
         "hparams": {**cfg.to_dict(), "temperature": temperature, **(extra_hparams or {})},
         "trainedOn": trained_on,
     }

@@ -1,11 +1,13 @@
 """The clonecast-wavernn vocoder: a sample-level autoregressive recurrent network (see notes/vocoder.md).
 
-Per output sample t (16 kHz, 9-bit mu-law of pre-emphasised audio):
+Per output sample t (16 kHz, pre-emphasised audio s, 9-bit mu-law classes):
+    p_t  = -sum_k a_i[k] s_{t-1-k}                              (linear prediction, lpc.py: a_i from mel frame i)
     c_t  = linear interpolation of per-frame conditioning (mel -> small conv net, finite context)
-    x1_t = c1_t + E[s_{t-1}]                                    (E: embedding of the previous class)
+    x1_t = c1_t + E[s_{t-1}] + P[mulaw(p_t)]                     (embeddings of the previous sample and the prediction)
     h1_t = (1 - z) * h1_{t-1} + z * g(k),  [z_pre, k] = x1_t     (minGRU: gates from the input only)
     h2_t = GRU(input [h1_t, c2_t], h2_{t-1})                    (a full GRU: gates read h2)
-    logits_t = relu(h2_t @ Wo1 + bo1) @ Wo2 + bo2  (512 classes)
+    logits_t = relu(h2_t @ Wo1 + bo1) @ Wo2 + bo2  (512 classes of the excitation e_t = s_t - p_t)
+    s_t  = mulaw_decode(mulaw(p_t + decode(e_t)))                (the sample, back on the mu-law grid)
 Layer 1 is wide and cheap: its gates do not read h, so it trains in parallel over time (scan) and
 costs no matrix product at inference. Layer 2 is narrow and fully recurrent (cuDNN on the GPU): the
 minGRU-only version (tag vocoder-mingru2) trained to val loss 4.44 but resynthesised unintelligibly.
@@ -39,6 +41,7 @@ class VocoderConfig:
     cond2: int = 128             # per-frame conditioning features of layer 2
     fc: int = 128                # hidden FC before the 512-way output
     classes: int = CLASSES
+    lpc_order: int = 16          # linear prediction order (lpc.py)
 
     @property
     def context(self) -> int:
@@ -136,11 +139,13 @@ class Vocoder(nn.Module):
         self.conv2 = nn.Conv1d(c, c, cfg.cond_kernel2)
         self.cond_out = nn.Linear(c, cfg.cond_dim)
         self.embed = nn.Embedding(cfg.classes, 2 * cfg.hidden1)
+        self.embed_pred = nn.Embedding(cfg.classes, 2 * cfg.hidden1)
         self.gru = nn.GRU(cfg.hidden1 + cfg.cond2, cfg.hidden2, batch_first=True)
         self.fc1 = nn.Linear(cfg.hidden2, cfg.fc)
         self.fc2 = nn.Linear(cfg.fc, cfg.classes)
         self.register_buffer("interp", interpolation_weights(cfg.hop), persistent=False)
         nn.init.normal_(self.embed.weight, std=0.3)
+        nn.init.normal_(self.embed_pred.weight, std=0.3)
 
     def conditioning(self, mel: torch.Tensor) -> torch.Tensor:
         """mel [B, T + 2*context, n_mels] (normalised log-mel) -> [B, T, cond_dim] (valid convs)."""
@@ -158,17 +163,18 @@ class Vocoder(nn.Module):
         out = torch.einsum("kj,bfjd->bfkd", self.interp, win)
         return out.reshape(b, frames * self.cfg.hop, d)
 
-    def forward(self, mel: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
-        """Teacher-forced logits.
+    def forward(self, mel: torch.Tensor, prev: torch.Tensor, pred: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced logits of the excitation.
 
         mel: [B, F + 2 + 2*context, n_mels] covering frames i0-1-context .. i0+F+context.
         prev: [B, F*hop] int64, the class of the sample before each target sample.
+        pred: [B, F*hop] int64, the class of each target sample's linear prediction.
         Returns logits [B, F*hop, classes].
         """
         h1n = self.cfg.hidden1
         per_sample = self.upsample(self.conditioning(mel))
         c1, c2 = per_sample[..., : 2 * h1n], per_sample[..., 2 * h1n:]
-        h1 = min_gru_scan(c1 + self.embed(prev))
+        h1 = min_gru_scan(c1 + self.embed(prev) + self.embed_pred(pred))
         h2, _ = self.gru(torch.cat([h1, c2], dim=-1))
         return self.fc2(F.relu(self.fc1(h2)))
 

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ..features import SYNTH_MEL, log_mel
+from .lpc import ORDER as LPC_ORDER, MelLpc
+from .mulaw import decode
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -40,21 +42,51 @@ def conditioning(w: dict, mel: np.ndarray) -> np.ndarray:
     return h @ w["cond_w"] + w["cond_b"]
 
 
-class _Stepper:
-    """One stream's recurrent state; `step(t, prev)` -> logits of sample t of the chunk."""
+def mulaw_position(x: float) -> float:
+    """Where x falls on the class axis before rounding: class = floor(position + 0.5)."""
+    x = min(1.0, max(-1.0, x))
+    y = np.sign(x) * np.log1p(511 * abs(x)) / np.log(512.0)
+    return (y + 1.0) / 2.0 * 511
 
-    def __init__(self, w: dict, cond: np.ndarray, hop: int):
-        self.w, self.cond, self.hop = w, cond, hop
+
+def _to_rounding_boundary(position: float) -> float:
+    f = (position + 0.5) % 1.0
+    return min(f, 1.0 - f)
+
+
+def lpc_rows(mel: np.ndarray, context: int, blocks: int, order: int) -> np.ndarray:
+    """LPC of each block's own mel frame: block j's frame is row j + 1 + context of `mel`
+    (frames i0-1-context .. ), rounded to float32 as the engines receive them."""
+    a = MelLpc(SYNTH_MEL, order)(mel[1 + context: 1 + context + blocks])
+    return a.astype(np.float32).astype(np.float64)
+
+
+class _Stepper:
+    """One stream's recurrent state and sample history; `step` -> logits of sample t of the chunk.
+
+    Linear prediction (lpc.py): p_t = -sum_k a[k] * hist[k], hist[0] = s_{t-1}, clipped to [-1, 1];
+    the network sees the class of p_t and predicts the class of the excitation e_t; the sample is
+    s_t = class(clip(p_t + decode(e_t))), and its decoded value enters the history."""
+
+    def __init__(self, w: dict, cond: np.ndarray, lpc: np.ndarray, hop: int):
+        self.w, self.cond, self.lpc, self.hop = w, cond, lpc, hop
         self.h1_dim = w["embed"].shape[1] // 2
         self.h2_dim = w["gru_wh"].shape[0]
         self.h1, self.h2 = np.zeros(self.h1_dim), np.zeros(self.h2_dim)
+        self.hist = np.zeros(lpc.shape[1])
 
-    def step(self, t: int, prev: int) -> np.ndarray:
+    def prediction(self, t: int) -> float:
+        return float(min(1.0, max(-1.0, -self.lpc[t // self.hop] @ self.hist)))
+
+    def push(self, cls: int) -> None:
+        self.hist = np.concatenate([[decode(np.array(cls))[()]], self.hist[:-1]])
+
+    def step(self, t: int, prev: int, pred: int) -> np.ndarray:
         w, cond, H1, H2 = self.w, self.cond, self.h1_dim, self.h2_dim
         i, k = divmod(t, self.hop)
         pos = (k + 0.5) / self.hop - 0.5
         c = (-pos * cond[i] + (1 + pos) * cond[i + 1]) if pos < 0 else ((1 - pos) * cond[i + 1] + pos * cond[i + 2])
-        x1 = c[:2 * H1] + w["embed"][prev]
+        x1 = c[:2 * H1] + w["embed"][prev] + w["embed_pred"][pred]
         z1, k1 = _sigmoid(x1[:H1]), x1[H1:]
         self.h1 = self.h1 + z1 * (np.where(k1 >= 0, k1 + 0.5, _sigmoid(k1)) - self.h1)
         gi = c[2 * H1:] + self.h1 @ w["gru_wi"]
@@ -66,28 +98,43 @@ class _Stepper:
         return np.maximum(self.h2 @ w["fc1_w"] + w["fc1_b"], 0) @ w["fc2_w"] + w["fc2_b"]
 
 
-def reference_logits(w: dict, mel: np.ndarray, prev: np.ndarray, hop: int) -> np.ndarray:
-    """Teacher-forced logits [len(prev), classes]. mel: raw log-mel [F + 2 + 2*context, n_mels]."""
-    stepper = _Stepper(w, conditioning(w, mel), hop)
-    return np.array([stepper.step(t, int(p)) for t, p in enumerate(prev)])
+def _stepper(w: dict, mel: np.ndarray, blocks: int, hop: int) -> _Stepper:
+    context = (mel.shape[0] - blocks - 2) // 2
+    return _Stepper(w, conditioning(w, mel), lpc_rows(mel, context, blocks, LPC_ORDER), hop)
+
+
+def reference_logits(w: dict, mel: np.ndarray, prev: np.ndarray, pred: np.ndarray, hop: int) -> np.ndarray:
+    """Teacher-forced logits [len(prev), classes] given the classes of the previous samples and of
+    the predictions. mel: raw log-mel [F + 2 + 2*context, n_mels]."""
+    stepper = _stepper(w, mel, len(prev) // hop, hop)
+    return np.array([stepper.step(t, int(p), int(q)) for t, (p, q) in enumerate(zip(prev, pred))])
 
 
 def reference_generate(w: dict, mel: np.ndarray, uniforms: np.ndarray, prev0: int, hop: int) -> tuple[np.ndarray, np.ndarray]:
-    """Samples len(uniforms) classes as the engines do: the first class whose cumulative softmax
-    probability reaches u. Returns (classes, margins): a margin is how far u lies from the nearest
-    class boundary, so a tiny one marks a near-tie that float rounding may decide either way."""
-    stepper = _Stepper(w, conditioning(w, mel), hop)
-    classes, margins, prev = [], [], prev0
+    """Samples len(uniforms) samples as the engines do, from an empty history: the excitation class
+    is the first whose cumulative softmax probability reaches u. Returns (classes of the samples,
+    near-tie flags): a near-tie is a uniform within NEAR_TIE of a class boundary of the cdf, or a
+    prediction or sample within QUANT_TIE (in class units) of a mu-law rounding boundary; float32
+    rounding may decide those either way."""
+    stepper = _stepper(w, mel, len(uniforms) // hop, hop)
+    classes, ties, prev = [], [], prev0
     for t, u in enumerate(uniforms):
-        logits = stepper.step(t, prev)
-        p = np.exp(logits - logits.max())
-        cdf = np.cumsum(p / p.sum())
-        cls = int(min(np.searchsorted(cdf, u, side="left"), len(cdf) - 1))
-        lower = cdf[cls - 1] if cls > 0 else 0.0
-        margins.append(float(min(abs(cdf[cls] - u), abs(u - lower))))
+        p = stepper.prediction(t)
+        p_pos = mulaw_position(p)
+        logits = stepper.step(t, prev, int(np.floor(p_pos + 0.5)))
+        q = np.exp(logits - logits.max())
+        cdf = np.cumsum(q / q.sum())
+        e_cls = int(min(np.searchsorted(cdf, u, side="left"), len(cdf) - 1))
+        lower = cdf[e_cls - 1] if e_cls > 0 else 0.0
+        s_pos = mulaw_position(p + decode(np.array(e_cls))[()])
+        cls = int(np.floor(s_pos + 0.5))
+        # p == 0 (an empty history) sits on a boundary but is exact in any precision
+        quant = min(_to_rounding_boundary(p_pos) if p != 0 else 0.5, _to_rounding_boundary(s_pos))
+        ties.append(bool(min(abs(cdf[e_cls] - u), abs(u - lower)) < NEAR_TIE or quant < QUANT_TIE))
         classes.append(cls)
+        stepper.push(cls)
         prev = cls
-    return np.array(classes), np.array(margins)
+    return np.array(classes), np.array(ties)
 
 
 def mulberry32(state: int, count: int) -> np.ndarray:
@@ -117,11 +164,14 @@ def load_engine_tensors(models_dir: Path) -> tuple[dict, dict, str]:
 # A uniform closer than this to a class boundary is a near-tie: float32 engines may decide it either
 # way (their logits differ from float64 by ~1e-5 relative), and the streams part ways from there.
 NEAR_TIE = 2e-5
+# The same for mu-law rounding of a prediction or a sample, in class units (float32 log1p: ~1e-5).
+QUANT_TIE = 1e-3
 
 
-def parity_fixture(models_dir: Path, blocks: int = 4, seeds: range = range(1, 33)) -> dict:
+def parity_fixture(models_dir: Path, blocks: int = 4, seeds: range = range(1, 65)) -> dict:
     """The mel of a voiced test signal, padded as a fresh stream pads it, and of `seeds` the one
-    whose sampled classes run longest before a near-tie: its uniforms, classes and margins, and
+    whose sampled classes run longest before a near-tie: its uniforms, classes, near-tie positions, the
+    blocks' LPC rows (lpc.py, for src/pipeline/vocoder/lpc.ts), and
     `safePrefix`, how many leading classes every correct engine must reproduce exactly."""
     w, section, sha = load_engine_tensors(models_dir)
     hop, context = section["hopLength"], section["context"]
@@ -138,16 +188,18 @@ def parity_fixture(models_dir: Path, blocks: int = 4, seeds: range = range(1, 33
     best = None
     for seed in seeds:
         uniforms = mulberry32(seed, blocks * hop).astype(np.float32)
-        classes, margins = reference_generate(w, rows, uniforms.astype(np.float64), prev0, hop)
-        ties = np.flatnonzero(margins < NEAR_TIE)
-        safe = int(ties[0]) if len(ties) else len(classes)
+        classes, ties = reference_generate(w, rows, uniforms.astype(np.float64), prev0, hop)
+        at = np.flatnonzero(ties)
+        safe = int(at[0]) if len(at) else len(classes)
         if best is None or safe > best[0]:
-            best = (safe, seed, uniforms, classes, margins)
-    safe, seed, uniforms, classes, margins = best
+            best = (safe, seed, uniforms, classes, at)
+    safe, seed, uniforms, classes, at = best
+    lpc = lpc_rows(rows, context, blocks, LPC_ORDER)
     return {"weightsSha256": sha, "blocks": blocks, "rows": int(len(rows)), "nMels": int(rows.shape[1]),
             "mel": [float(v) for v in rows.astype(np.float32).ravel()], "seed": seed, "nearTie": NEAR_TIE,
+            "quantTie": QUANT_TIE, "lpc": [float(v) for v in lpc.ravel()], "lpcOrder": LPC_ORDER,
             "uniforms": [float(u) for u in uniforms], "prev0": prev0, "safePrefix": safe,
-            "classes": classes.tolist(), "margins": [float(f"{m:.3g}") for m in margins]}
+            "classes": classes.tolist(), "nearTies": at.tolist()}
 
 
 def write_parity_fixture(models_dir: Path, out: Path) -> Path:

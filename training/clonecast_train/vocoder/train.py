@@ -23,43 +23,53 @@ import torch
 import torch.nn.functional as F
 
 from ..features import SYNTH_MEL, log_mel
+from .lpc import MelLpc, predict
 from .model import Vocoder, VocoderConfig, normalise_mel
-from .mulaw import decode, deemphasize
+from .mulaw import decode, deemphasize, encode
 from .pack import load_packed
 
 
 class SegmentSampler:
-    """Random teacher-forcing segments: `frames` mel frames' hop blocks of audio with their mel context."""
+    """Random teacher-forcing segments: `frames` mel frames' hop blocks of audio with their mel context,
+    the linear prediction of each sample and the excitation class it leaves (lpc.py)."""
 
     def __init__(self, utterances: list[np.ndarray], cfg: VocoderConfig, frames: int, seed: int):
         self.cfg, self.frames = cfg, frames
         self.rng = np.random.default_rng(seed)
-        self.classes, self.mels = [], []
+        self.classes, self.mels, self.preds, self.excitations = [], [], [], []
+        self.offset = (SYNTH_MEL["winLength"] - cfg.hop) // 2     # frame 0's hop block starts here
+        lpc, order = MelLpc(SYNTH_MEL, cfg.lpc_order), cfg.lpc_order
         for cls in utterances:
             audio = deemphasize(decode(cls), SYNTH_MEL["preemphasis"])
             mel = log_mel(audio, SYNTH_MEL)
-            if len(mel) >= frames:
-                self.classes.append(cls)
-                self.mels.append(mel)
+            if len(mel) < frames:
+                continue
+            s = decode(cls)
+            n = len(mel) * cfg.hop
+            p = predict(lpc(mel), s[self.offset - order: self.offset + n], cfg.hop)
+            p = np.clip(p, -1.0, 1.0)
+            self.classes.append(cls)
+            self.mels.append(mel)
+            self.preds.append(encode(p).astype(np.int16))
+            self.excitations.append(encode(s[self.offset: self.offset + n] - p).astype(np.int16))
         weights = np.array([len(m) - frames + 1 for m in self.mels], dtype=np.float64)
         self.p = weights / weights.sum()
-        self.offset = (SYNTH_MEL["winLength"] - cfg.hop) // 2     # frame 0's hop block starts here
 
-    def batch(self, size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """-> mel [B, frames + 2 + 2*context, n_mels] (normalised), prev [B, L], target [B, L] (L = frames*hop)."""
+    def batch(self, size: int) -> tuple[torch.Tensor, ...]:
+        """-> mel [B, frames + 2 + 2*context, n_mels] (normalised), prev, pred, target [B, L] (L = frames*hop)."""
         ctx, hop, fr = self.cfg.context, self.cfg.hop, self.frames
-        mels, prevs, targets = [], [], []
+        mels, prevs, preds, targets = [], [], [], []
         for u in self.rng.choice(len(self.mels), size=size, p=self.p):
             mel, cls = self.mels[u], self.classes[u]
             f0 = int(self.rng.integers(0, len(mel) - fr + 1))
             idx = np.clip(np.arange(f0 - 1 - ctx, f0 + fr + 1 + ctx), 0, len(mel) - 1)   # edge frames repeat
             mels.append(mel[idx])
-            s0 = self.offset + f0 * hop
-            seg = cls[s0 - 1: s0 + fr * hop]
-            prevs.append(seg[:-1])
-            targets.append(seg[1:])
-        mel_t = normalise_mel(torch.from_numpy(np.stack(mels)))
-        return mel_t, torch.from_numpy(np.stack(prevs)).long(), torch.from_numpy(np.stack(targets)).long()
+            s0, j0 = self.offset + f0 * hop, f0 * hop
+            prevs.append(cls[s0 - 1: s0 + fr * hop - 1])
+            preds.append(self.preds[u][j0: j0 + fr * hop])
+            targets.append(self.excitations[u][j0: j0 + fr * hop])
+        as_long = lambda xs: torch.from_numpy(np.stack(xs).astype(np.int64))
+        return normalise_mel(torch.from_numpy(np.stack(mels))), as_long(prevs), as_long(preds), as_long(targets)
 
 
 def main() -> None:
@@ -107,9 +117,10 @@ def main() -> None:
         start_step, elapsed_before = ckpt["step"], ckpt.get("elapsed_s", 0.0)
         print(f"resumed from {ckpt_path} at step {start_step}")
     elif args.init is not None:
-        model.load_state_dict({k: v.float() for k, v in init["model"].items()})
+        # strict=False: a checkpoint from before linear prediction lacks embed_pred (it starts random)
+        missing = model.load_state_dict({k: v.float() for k, v in init["model"].items()}, strict=False).missing_keys
         start_step = init.get("step", 0)
-        print(f"initialised from {args.init} (step {start_step}; fresh optimiser)")
+        print(f"initialised from {args.init} (step {start_step}; fresh optimiser; new: {missing or 'none'})")
 
     t_load = time.time()
     utts, meta = load_packed(args.data)
@@ -125,8 +136,8 @@ def main() -> None:
     def evaluate() -> float:
         model.eval()
         with torch.no_grad():
-            losses = [F.cross_entropy(model(m.to(device), p.to(device)).transpose(1, 2), t.to(device)).item()
-                      for m, p, t in val_batches]
+            losses = [F.cross_entropy(model(m.to(device), p.to(device), q.to(device)).transpose(1, 2), t.to(device)).item()
+                      for m, p, q, t in val_batches]
         model.train()
         return float(np.mean(losses))
 
@@ -145,8 +156,8 @@ def main() -> None:
         lr = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
         for group in opt.param_groups:
             group["lr"] = lr
-        mel, prev, target = (x.to(device, non_blocking=True) for x in train.batch(args.batch))
-        logits = model(mel, prev)
+        mel, prev, pred, target = (x.to(device, non_blocking=True) for x in train.batch(args.batch))
+        logits = model(mel, prev, pred)
         loss = F.cross_entropy(logits.transpose(1, 2), target)
         opt.zero_grad(set_to_none=True)
         loss.backward()
