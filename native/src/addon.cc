@@ -1,9 +1,11 @@
 // N-API binding of the vocoder sample loop (plain C API, no dependencies beyond Node's headers).
 //
-//   const loop = addon.createLoop({ hidden1, hidden2, fc, classes, hop, interp, embed, gruWi, gruWh, gruBh, fc1W, fc1B, fc2W, fc2B,
-//                                   nMels, channels, kernel1, kernel2, conv1W, conv1B, conv2W, conv2B, condW, condB })
-//   addon.condition(loop, mel, rows, out)                                    // conditioning net: mel rows -> frame rows
-//   addon.run(loop, condRows, blocks, uniform, streams, h1, h2, prev, out)   // typed arrays; h1, h2, prev, out updated
+//   const loop = addon.createLoop({ hidden1, hidden2, fc, classes, hop, order, interp, embed, embedPred, decode, gruWi, gruWh,
+//                                   gruBh, fc1W, fc1B, fc2W, fc2B, nMels, channels, kernel1, kernel2, conv1W, conv1B, conv2W,
+//                                   conv2B, condW, condB })
+//   addon.condition(loop, mel, rows, out)                       // conditioning net: mel rows -> frame rows
+//   addon.run(loop, condRows, lpcRows, blocks, uniform, streams, h1, h2, prev, hist, out)
+//                                                               // typed arrays; h1, h2, prev, hist, out updated
 //
 // Weights are copied into the loop object; calls work on the caller's buffers synchronously.
 #include <node_api.h>
@@ -71,12 +73,12 @@ napi_value CreateLoop(napi_env env, napi_callback_info info) {
   CondWeights* c = &model->cond;
   const bool dims = IntProp(env, obj, "hidden1", &w->hidden1) && IntProp(env, obj, "hidden2", &w->hidden2) &&
                     IntProp(env, obj, "fc", &w->fc) && IntProp(env, obj, "classes", &w->classes) &&
-                    IntProp(env, obj, "hop", &w->hop) && IntProp(env, obj, "nMels", &c->nMels) &&
+                    IntProp(env, obj, "hop", &w->hop) && IntProp(env, obj, "order", &w->order) && IntProp(env, obj, "nMels", &c->nMels) &&
                     IntProp(env, obj, "channels", &c->channels) && IntProp(env, obj, "kernel1", &c->kernel1) &&
                     IntProp(env, obj, "kernel2", &c->kernel2);
   if (!dims) {
     delete model;
-    return Throw(env, "createLoop: hidden1, hidden2, fc, classes, hop, nMels, channels, kernel1, kernel2 must be positive integers");
+    return Throw(env, "createLoop: hidden1, hidden2, fc, classes, hop, order, nMels, channels, kernel1, kernel2 must be positive integers");
   }
   c->condDim = 2 * w->hidden1 + 3 * w->hidden2;
   const size_t M = c->nMels, CH = c->channels, K1 = c->kernel1, K2 = c->kernel2, CD = c->condDim;
@@ -84,6 +86,8 @@ napi_value CreateLoop(napi_env env, napi_callback_info info) {
   const char* bad = nullptr;
   if (!FloatProp(env, obj, "interp", 3 * static_cast<size_t>(w->hop), &w->interp)) bad = "interp";
   else if (!FloatProp(env, obj, "embed", C * 2 * H1, &w->embed)) bad = "embed";
+  else if (!FloatProp(env, obj, "embedPred", C * 2 * H1, &w->embedPred)) bad = "embedPred";
+  else if (!FloatProp(env, obj, "decode", C, &w->decode)) bad = "decode";
   else if (!FloatProp(env, obj, "gruWi", H1 * 3 * H2, &w->gruWi)) bad = "gruWi";
   else if (!FloatProp(env, obj, "gruWh", H2 * 3 * H2, &w->gruWh)) bad = "gruWh";
   else if (!FloatProp(env, obj, "gruBh", 3 * H2, &w->gruBh)) bad = "gruBh";
@@ -130,33 +134,36 @@ napi_value Condition(napi_env env, napi_callback_info info) {
 }
 
 napi_value Run(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 11;
+  napi_value argv[11];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 9) return Throw(env, "run(loop, condRows, blocks, uniform, streams, h1, h2, prev, out) needs 9 arguments");
+  if (argc < 11) return Throw(env, "run(loop, condRows, lpcRows, blocks, uniform, streams, h1, h2, prev, hist, out) needs 11 arguments");
   Model* model;
   if (napi_get_value_external(env, argv[0], reinterpret_cast<void**>(&model)) != napi_ok) return Throw(env, "run: loop is not a createLoop() object");
   LoopWeights* w = &model->loop;
   int32_t blocks, streams;
-  if (napi_get_value_int32(env, argv[2], &blocks) != napi_ok || napi_get_value_int32(env, argv[4], &streams) != napi_ok || blocks < 0 ||
+  if (napi_get_value_int32(env, argv[3], &blocks) != napi_ok || napi_get_value_int32(env, argv[5], &streams) != napi_ok || blocks < 0 ||
       streams < 1) {
     return Throw(env, "run: blocks must be >= 0 and streams >= 1");
   }
-  const size_t D = 2 * w->hidden1 + 3 * w->hidden2, N = static_cast<size_t>(blocks) * w->hop, B = streams;
-  void *cond, *uniform, *h1, *h2, *prev, *out;
-  size_t lc, lu, lh1, lh2, lp, lo;
+  const size_t D = 2 * w->hidden1 + 3 * w->hidden2, N = static_cast<size_t>(blocks) * w->hop, B = streams, P = w->order;
+  void *cond, *lpc, *uniform, *h1, *h2, *prev, *hist, *out;
+  size_t lc, ll, lu, lh1, lh2, lp, lhi, lo;
   if (!TypedArray(env, argv[1], napi_float32_array, &cond, &lc) || lc < (blocks + 2) * B * D) return Throw(env, "run: condRows must be a Float32Array of (blocks+2)*streams*condDim");
-  if (!TypedArray(env, argv[3], napi_float32_array, &uniform, &lu) || lu < N * B) return Throw(env, "run: uniform must be a Float32Array of blocks*hop*streams");
-  if (!TypedArray(env, argv[5], napi_float32_array, &h1, &lh1) || lh1 != B * w->hidden1) return Throw(env, "run: h1 must be a Float32Array of streams*hidden1");
-  if (!TypedArray(env, argv[6], napi_float32_array, &h2, &lh2) || lh2 != B * w->hidden2) return Throw(env, "run: h2 must be a Float32Array of streams*hidden2");
-  if (!TypedArray(env, argv[7], napi_int32_array, &prev, &lp) || lp != B) return Throw(env, "run: prev must be an Int32Array of streams");
-  if (!TypedArray(env, argv[8], napi_int32_array, &out, &lo) || lo < N * B) return Throw(env, "run: out must be an Int32Array of blocks*hop*streams");
+  if (!TypedArray(env, argv[2], napi_float32_array, &lpc, &ll) || ll < blocks * B * P) return Throw(env, "run: lpcRows must be a Float32Array of blocks*streams*order");
+  if (!TypedArray(env, argv[4], napi_float32_array, &uniform, &lu) || lu < N * B) return Throw(env, "run: uniform must be a Float32Array of blocks*hop*streams");
+  if (!TypedArray(env, argv[6], napi_float32_array, &h1, &lh1) || lh1 != B * w->hidden1) return Throw(env, "run: h1 must be a Float32Array of streams*hidden1");
+  if (!TypedArray(env, argv[7], napi_float32_array, &h2, &lh2) || lh2 != B * w->hidden2) return Throw(env, "run: h2 must be a Float32Array of streams*hidden2");
+  if (!TypedArray(env, argv[8], napi_int32_array, &prev, &lp) || lp != B) return Throw(env, "run: prev must be an Int32Array of streams");
+  if (!TypedArray(env, argv[9], napi_float32_array, &hist, &lhi) || lhi != B * P) return Throw(env, "run: hist must be a Float32Array of streams*order");
+  if (!TypedArray(env, argv[10], napi_int32_array, &out, &lo) || lo < N * B) return Throw(env, "run: out must be an Int32Array of blocks*hop*streams");
   for (size_t b = 0; b < B; b++) {
     const int32_t p = static_cast<int32_t*>(prev)[b];
     if (p < 0 || p >= w->classes) return Throw(env, "run: prev class out of range");
   }
-  clonecast::runSampleLoop(*w, static_cast<float*>(cond), blocks, static_cast<float*>(uniform), streams, static_cast<float*>(h1),
-                           static_cast<float*>(h2), static_cast<int32_t*>(prev), static_cast<int32_t*>(out));
+  clonecast::runSampleLoop(*w, static_cast<float*>(cond), static_cast<float*>(lpc), blocks, static_cast<float*>(uniform), streams,
+                           static_cast<float*>(h1), static_cast<float*>(h2), static_cast<int32_t*>(prev), static_cast<float*>(hist),
+                           static_cast<int32_t*>(out));
   return nullptr;
 }
 

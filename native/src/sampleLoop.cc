@@ -53,20 +53,43 @@ inline void minGru(const float* __restrict x, float* __restrict h, int H) {
   }
 }
 
+// The mu-law class of x in [-1, 1], as the graph computes it (there Log(1 + mu|x|); log1p here,
+// closer to the float64 reference): floor((sign(x) * log1p(mu|x|) / log(mu + 1) + 1) * mu/2 + 0.5),
+// capped to [0, mu] so a class always indexes the tables.
+inline int mulawClass(float x, float mu, float invLogLevels, float halfMu) {
+  const float mag = std::log1p(mu * std::fabs(x)) * invLogLevels;
+  const float y = x < 0.0f ? -mag : mag;
+  const int c = static_cast<int>(std::floor((y + 1.0f) * halfMu + 0.5f));
+  return std::min(static_cast<int>(mu), std::max(0, c));
+}
+
+inline float clip1(float x) { return std::min(1.0f, std::max(-1.0f, x)); }
+
 }  // namespace
 
-void runSampleLoop(const LoopWeights& w, const float* condRows, int blocks, const float* uniform, int streams,
-                   float* h1, float* h2, int32_t* prev, int32_t* out) {
+void runSampleLoop(const LoopWeights& w, const float* condRows, const float* lpcRows, int blocks, const float* uniform,
+                   int streams, float* h1, float* h2, int32_t* prev, float* hist, int32_t* out) {
   const int H1 = w.hidden1, H2 = w.hidden2, FC = w.fc, C = w.classes, D = 2 * H1 + 3 * H2, B = streams, hop = w.hop;
+  const int P = w.order;
   const int n = blocks * hop;
+  const float mu = static_cast<float>(C - 1);
+  const float invLogLevels = static_cast<float>(1.0 / std::log(static_cast<double>(C)));
+  const float halfMu = static_cast<float>((C - 1) / 2.0);
   std::vector<float> cb(D), x1(2 * H1), gi(static_cast<size_t>(B) * 3 * H2), gh(static_cast<size_t>(B) * 3 * H2),
-      f(static_cast<size_t>(B) * FC), logits(static_cast<size_t>(B) * C);
+      f(static_cast<size_t>(B) * FC), logits(static_cast<size_t>(B) * C), pred(B);
   const size_t rowStride = static_cast<size_t>(B) * D;
   for (int t = 0; t < n; t++) {
     const int block = t / hop, k = t % hop;
     const float w0 = w.interp[3 * k], w1 = w.interp[3 * k + 1], w2 = w.interp[3 * k + 2];
-    // Layer 1: input-only gates, no matrix product (the previous sample enters through E).
+    // Layer 1: input-only gates, no matrix product (the previous sample and the prediction enter through E and EP).
     for (int b = 0; b < B; b++) {
+      // Linear prediction of this sample from the stream's history.
+      const float* a = lpcRows + (static_cast<size_t>(block) * B + b) * P;
+      const float* hs = hist + static_cast<size_t>(b) * P;
+      float acc = 0.0f;
+      for (int j = 0; j < P; j++) acc += a[j] * hs[j];
+      pred[b] = clip1(-acc);
+      const int predClass = mulawClass(pred[b], mu, invLogLevels, halfMu);
       // Conditioning of this sample: linear interpolation of the frame rows around it.
       const float* r0 = condRows + block * rowStride + static_cast<size_t>(b) * D;
       const float* r1 = r0 + rowStride;
@@ -74,7 +97,8 @@ void runSampleLoop(const LoopWeights& w, const float* condRows, int blocks, cons
       if (w0 != 0.0f) for (int d = 0; d < D; d++) cb[d] = w0 * r0[d] + w1 * r1[d];
       else for (int d = 0; d < D; d++) cb[d] = w1 * r1[d] + w2 * r2[d];
       const float* e = w.embed.data() + static_cast<size_t>(prev[b]) * 2 * H1;
-      for (int j = 0; j < 2 * H1; j++) x1[j] = cb[j] + e[j];
+      const float* ep = w.embedPred.data() + static_cast<size_t>(predClass) * 2 * H1;
+      for (int j = 0; j < 2 * H1; j++) x1[j] = (cb[j] + e[j]) + ep[j];
       minGru(x1.data(), h1 + static_cast<size_t>(b) * H1, H1);
       std::copy(cb.begin() + 2 * H1, cb.end(), gi.begin() + static_cast<size_t>(b) * 3 * H2);
       std::copy(w.gruBh.begin(), w.gruBh.end(), gh.begin() + static_cast<size_t>(b) * 3 * H2);
@@ -92,7 +116,8 @@ void runSampleLoop(const LoopWeights& w, const float* condRows, int blocks, cons
     for (auto& v : f) v = v > 0.0f ? v : 0.0f;
     for (int b = 0; b < B; b++) std::copy(w.fc2b.begin(), w.fc2b.end(), logits.begin() + static_cast<size_t>(b) * C);
     matmulAcc(f.data(), B, FC, w.fc2w.data(), C, logits.data());
-    // Inverse-CDF sampling on the softmax, as the ONNX graph: first class whose cumulative probability reaches u.
+    // Inverse-CDF sampling on the softmax, as the ONNX graph: the excitation is the first class whose
+    // cumulative probability reaches u; prediction + excitation, back on the mu-law grid, is the sample.
     for (int b = 0; b < B; b++) {
       float* l = logits.data() + static_cast<size_t>(b) * C;
       float mx = l[0];
@@ -103,14 +128,18 @@ void runSampleLoop(const LoopWeights& w, const float* condRows, int blocks, cons
       const float inv = 1.0f / sum;
       const float u = uniform[static_cast<size_t>(t) * B + b];
       float cdf = 0.0f;
-      int cls = C - 1;
+      int excitation = C - 1;
       for (int j = 0; j < C; j++) {
         cdf += l[j] * inv;
         if (!(cdf < u)) {
-          cls = j;
+          excitation = j;
           break;
         }
       }
+      const int cls = mulawClass(clip1(pred[b] + w.decode[excitation]), mu, invLogLevels, halfMu);
+      float* hs = hist + static_cast<size_t>(b) * P;
+      for (int j = P - 1; j > 0; j--) hs[j] = hs[j - 1];
+      hs[0] = w.decode[cls];
       prev[b] = cls;
       out[static_cast<size_t>(t) * B + b] = cls;
     }

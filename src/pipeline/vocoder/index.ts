@@ -10,6 +10,7 @@ import type { VocodeRequest, VocodeResult } from '../runtime/tasks.js';
 import { Conditioning } from './conditioning.js';
 import { VocoderError } from './errors.js';
 import { GriffinLimVocoder, type GriffinLimOptions } from './griffinLim.js';
+import { MelLpc } from './lpc.js';
 import { loadNativeSampleLoop } from './nativeLoop.js';
 import { NeuralVocoder } from './neuralVocoder.js';
 import { OnnxSampleLoop } from './onnxLoop.js';
@@ -78,7 +79,7 @@ export async function createVocoder(modelsDir: string, manifest: VocoderManifest
     const native = wanted === 'onnx-loop' ? null : loadNativeSampleLoop(model, conditioning.interp);
     if (wanted === 'native' && !native) throw new VocoderError('vocoder_unavailable', 'the native vocoder addon is not built (npm run build:native)');
     const loop = native ?? new OnnxSampleLoop(model.loopPath, model.dims, conditioning);
-    neural = new NeuralVocoder(model, conditioning, loop, fingerprint, spec.sampleRate);
+    neural = new NeuralVocoder(model, conditioning, new MelLpc(spec, model.lpc), loop, fingerprint, spec.sampleRate);
     release = () => (loop instanceof OnnxSampleLoop ? loop.release() : undefined);
   } else if (wanted && wanted !== 'griffin-lim') {
     throw new VocoderError('vocoder_unavailable', `engine ${wanted} needs vocoder weights, and the manifest has no vocoder section`);

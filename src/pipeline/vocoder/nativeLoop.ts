@@ -7,20 +7,24 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { muLawTable } from './mulaw.js';
 import type { LoopState, SampleLoop } from './sampleLoop.js';
 import type { VocoderModel } from './vocoderModel.js';
 
 /** The addon's exports (native/src/addon.cc). */
 interface NativeAddon {
   createLoop(weights: {
-    hidden1: number; hidden2: number; fc: number; classes: number; hop: number; interp: Float32Array;
+    hidden1: number; hidden2: number; fc: number; classes: number; hop: number; order: number; interp: Float32Array;
     nMels: number; channels: number; kernel1: number; kernel2: number;
     conv1W: Float32Array; conv1B: Float32Array; conv2W: Float32Array; conv2B: Float32Array; condW: Float32Array; condB: Float32Array;
-    embed: Float32Array; gruWi: Float32Array; gruWh: Float32Array; gruBh: Float32Array; fc1W: Float32Array; fc1B: Float32Array; fc2W: Float32Array; fc2B: Float32Array;
+    /** [classes] each class's decoded value (mulaw.ts, rounded to float32 as the ONNX graph's table). */
+    decode: Float32Array;
+    embed: Float32Array; embedPred: Float32Array;
+    gruWi: Float32Array; gruWh: Float32Array; gruBh: Float32Array; fc1W: Float32Array; fc1B: Float32Array; fc2W: Float32Array; fc2B: Float32Array;
   }): object;
   condition(loop: object, mel: Float32Array, rows: number, out: Float32Array): void;
-  run(loop: object, condRows: Float32Array, blocks: number, uniform: Float32Array, streams: number,
-    h1: Float32Array, h2: Float32Array, prev: Int32Array, out: Int32Array): void;
+  run(loop: object, condRows: Float32Array, lpcRows: Float32Array, blocks: number, uniform: Float32Array, streams: number,
+    h1: Float32Array, h2: Float32Array, prev: Int32Array, hist: Float32Array, out: Int32Array): void;
 }
 
 const ADDON = join('native', 'build', 'Release', 'clonecast_vocoder.node');
@@ -59,17 +63,17 @@ export function loadNativeSampleLoop(model: VocoderModel, interp: Float32Array):
   if (!native) return null;
   const { dims, weights: w } = model;
   const handle = native.createLoop({
-    hidden1: dims.hidden1, hidden2: dims.hidden2, fc: dims.fc, classes: dims.classes, hop: dims.hop, interp,
-    embed: w.embed, gruWi: w.gruWi, gruWh: w.gruWh, gruBh: w.gruBh, fc1W: w.fc1W, fc1B: w.fc1B, fc2W: w.fc2W, fc2B: w.fc2B,
+    hidden1: dims.hidden1, hidden2: dims.hidden2, fc: dims.fc, classes: dims.classes, hop: dims.hop, order: dims.lpcOrder, interp,
+    decode: Float32Array.from(muLawTable(dims.muBits)), embed: w.embed, embedPred: w.embedPred, gruWi: w.gruWi, gruWh: w.gruWh, gruBh: w.gruBh, fc1W: w.fc1W, fc1B: w.fc1B, fc2W: w.fc2W, fc2B: w.fc2B,
     nMels: dims.nMels, channels: dims.condChannels, kernel1: dims.kernel1, kernel2: dims.kernel2,
     conv1W: w.conv1W, conv1B: w.conv1B, conv2W: w.conv2W, conv2B: w.conv2B, condW: w.condW, condB: w.condB,
   });
   const context = (dims.kernel1 - 1) / 2 + (dims.kernel2 - 1) / 2;
   return {
     engine: 'native',
-    run(condRows: Float32Array, blocks: number, uniform: Float32Array, streams: number, state: LoopState): Int32Array {
+    run(condRows: Float32Array, lpcRows: Float32Array, blocks: number, uniform: Float32Array, streams: number, state: LoopState): Int32Array {
       const out = new Int32Array(blocks * dims.hop * streams);
-      native.run(handle, condRows, blocks, uniform, streams, state.h1, state.h2, state.prev, out);
+      native.run(handle, condRows, lpcRows, blocks, uniform, streams, state.h1, state.h2, state.prev, state.hist, out);
       return out;
     },
     conditionFrames(mel: Float32Array, rows: number): Float32Array {

@@ -32,7 +32,10 @@ export interface StreamState {
   blocksEmitted: number;
   /** True once a final chunk was handled. */
   finished: boolean;
-  /** Engine-specific vectors (neural: h1 then h2; Griffin-Lim: carried phases). */
+  /**
+   * Engine-specific vectors (neural: h1, then h2, then the linear prediction's history of `order`
+   * decoded samples, most recent first; Griffin-Lim: carried phases).
+   */
   vector: Float32Array;
   /** Padded mel rows received but still needed, [rows][nMels]. */
   tail: Float32Array;

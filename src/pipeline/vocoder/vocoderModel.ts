@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { VocoderError } from './errors.js';
+import type { LpcSpec } from './lpc.js';
 
 /** A file entry as the manifest loader (src/pipeline/runtime/modelManifest.ts) hands it over. */
 export interface VocoderFileEntry {
@@ -34,6 +35,8 @@ export interface VocoderDims {
   readonly muBits: number;
   /** De-emphasis coefficient applied to the output (the synthMel pre-emphasis). */
   readonly preemphasis: number;
+  /** Linear prediction coefficients per block (= VocoderModel.lpc.order). */
+  readonly lpcOrder: number;
 }
 
 /**
@@ -46,6 +49,8 @@ export interface VocoderWeights {
   readonly condW: Float32Array; readonly condB: Float32Array;
   /** [classes, 2*hidden1]: embedding of the previous sample, already in layer-1 pre-activation space. */
   readonly embed: Float32Array;
+  /** [classes, 2*hidden1]: embedding of the linear prediction's class, same space. */
+  readonly embedPred: Float32Array;
   /** Layer-2 GRU (gates r, z, n): input weights on h1 [hidden1, 3*hidden2], recurrent [hidden2, 3*hidden2], recurrent bias. */
   readonly gruWi: Float32Array;
   readonly gruWh: Float32Array;
@@ -57,13 +62,15 @@ export interface VocoderWeights {
 export interface VocoderModel {
   readonly dims: VocoderDims;
   readonly weights: VocoderWeights;
+  /** How each block's prediction coefficients come from its mel frame (manifest `vocoder.lpc`, lpc.ts). */
+  readonly lpc: LpcSpec;
   /** Absolute path of the ONNX Loop graph (the fallback engine). */
   readonly loopPath: string;
 }
 
 const TENSORS: Record<keyof VocoderWeights, string> = {
   conv1W: 'conv1_w', conv1B: 'conv1_b', conv2W: 'conv2_w', conv2B: 'conv2_b', condW: 'cond_w', condB: 'cond_b',
-  embed: 'embed', gruWi: 'gru_wi', gruWh: 'gru_wh', gruBh: 'gru_bh', fc1W: 'fc1_w', fc1B: 'fc1_b', fc2W: 'fc2_w', fc2B: 'fc2_b',
+  embed: 'embed', embedPred: 'embed_pred', gruWi: 'gru_wi', gruWh: 'gru_wh', gruBh: 'gru_bh', fc1W: 'fc1_w', fc1B: 'fc1_b', fc2W: 'fc2_w', fc2B: 'fc2_b',
 };
 
 /**
@@ -90,10 +97,12 @@ export function loadVocoderModel(section: Readonly<Record<string, unknown>>, mod
     return v;
   };
   if (section.family !== 'clonecast-wavernn') problems.push(`vocoder.family is ${JSON.stringify(section.family)}, expected "clonecast-wavernn"`);
+  const lpc = lpcSection(section.lpc, problems);
   const dims: VocoderDims = {
     hop: num('hopLength'), nMels: hp('n_mels'), context: num('context'), condChannels: num('condChannels'),
     kernel1: hp('cond_kernel1'), kernel2: hp('cond_kernel2'), condDim: num('condDim'), hidden1: num('hidden1'),
     hidden2: num('hidden2'), fc: num('fc'), classes: hp('classes'), muBits: num('muBits'), preemphasis: num('preemphasis'),
+    lpcOrder: lpc.order,
   };
   if (dims.classes !== 1 << dims.muBits) problems.push(`vocoder: ${dims.classes} classes do not match muBits ${dims.muBits}`);
   if (dims.condDim !== 2 * dims.hidden1 + 3 * dims.hidden2) problems.push(`vocoder.condDim ${dims.condDim} != 2*hidden1 + 3*hidden2`);
@@ -123,7 +132,7 @@ export function loadVocoderModel(section: Readonly<Record<string, unknown>>, mod
     conv1W: [dims.condChannels, dims.nMels, dims.kernel1], conv1B: [dims.condChannels],
     conv2W: [dims.condChannels, dims.condChannels, dims.kernel2], conv2B: [dims.condChannels],
     condW: [dims.condChannels, dims.condDim], condB: [dims.condDim],
-    embed: [dims.classes, 2 * dims.hidden1], gruWi: [dims.hidden1, 3 * dims.hidden2],
+    embed: [dims.classes, 2 * dims.hidden1], embedPred: [dims.classes, 2 * dims.hidden1], gruWi: [dims.hidden1, 3 * dims.hidden2],
     gruWh: [dims.hidden2, 3 * dims.hidden2], gruBh: [3 * dims.hidden2],
     fc1W: [dims.hidden2, dims.fc], fc1B: [dims.fc], fc2W: [dims.fc, dims.classes], fc2B: [dims.classes],
   };
@@ -144,5 +153,28 @@ export function loadVocoderModel(section: Readonly<Record<string, unknown>>, mod
     weights[key] = all.subarray(entry.offset, entry.offset + size);
   }
   if (problems.length) throw new VocoderError('vocoder_bad_model', problems.join('; '));
-  return { dims, weights, loopPath };
+  return { dims, weights, lpc, loopPath };
+}
+
+/** Checks `vocoder.lpc` ({order, lagWindowHz, noiseFloor}), pushing every problem. */
+function lpcSection(value: unknown, problems: string[]): LpcSpec {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push(`vocoder.lpc must be an object {order, lagWindowHz, noiseFloor} (got ${JSON.stringify(value)}): ` +
+      'a vocoder exported before linear prediction; re-export it with training/clonecast_train/vocoder/export.py');
+    return { order: 0, lagWindowHz: 0, noiseFloor: 0 };
+  }
+  const v = value as Record<string, unknown>;
+  const field = (key: keyof LpcSpec, ok: (x: number) => boolean, want: string): number => {
+    const x = v[key];
+    if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) {
+      problems.push(`vocoder.lpc.${key} must be ${want} (got ${JSON.stringify(x)})`);
+      return 0;
+    }
+    return x;
+  };
+  return {
+    order: field('order', (x) => Number.isInteger(x) && x >= 1 && x <= 64, 'an integer in [1, 64]'),
+    lagWindowHz: field('lagWindowHz', (x) => x >= 0, 'a number >= 0'),
+    noiseFloor: field('noiseFloor', (x) => x >= 0, 'a number >= 0'),
+  };
 }

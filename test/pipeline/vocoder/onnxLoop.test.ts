@@ -69,6 +69,11 @@ test('bad requests get coded errors', () => {
   const tampered = ok.state.slice();
   new DataView(tampered.buffer).setUint32(36, 9, true); // blocks emitted: 9 of 10 frames, but the tail says 6
   assert.is(code(() => voc.vocode({ mel: new Float32Array(80), frames: 1, final: false, state: tampered, seed: 0 })), 'vocoder_bad_state');
+  // The prediction's history (after h1 and h2 in the state's vector) holds decoded samples, in [-1, 1].
+  const { hidden1, hidden2 } = manifest.vocoder as { hidden1: number; hidden2: number };
+  const loud = ok.state.slice();
+  new DataView(loud.buffer).setFloat32(80 + 4 * (hidden1 + hidden2), 3, true);
+  assert.is(code(() => voc.vocode({ mel: new Float32Array(80), frames: 1, final: false, state: loud, seed: 0 })), 'vocoder_bad_state');
   const done = voc.vocode({ mel: mel.slice(0, 10 * 80), frames: 10, final: true, state: null, seed: 0 });
   assert.is(code(() => voc.vocode({ mel: new Float32Array(80), frames: 1, final: true, state: done.state, seed: 0 })), 'vocoder_bad_state');
 });
