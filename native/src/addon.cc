@@ -6,6 +6,7 @@
 //   addon.condition(loop, mel, rows, out)                       // conditioning net: mel rows -> frame rows
 //   addon.run(loop, condRows, lpcRows, blocks, uniform, streams, h1, h2, prev, hist, out)
 //                                                               // typed arrays; h1, h2, prev, hist, out updated
+//   addon.interfaceVersion                                      // 2
 //
 // Weights are copied into the loop object; calls work on the caller's buffers synchronously.
 #include <node_api.h>
@@ -167,13 +168,20 @@ napi_value Run(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Version of the interface above; src/pipeline/vocoder/nativeLoop.ts falls back to the ONNX engine
+// when a stale build reports another (2: linear prediction, lpcRows and hist).
+constexpr int32_t kInterfaceVersion = 2;
+
 napi_value Init(napi_env env, napi_value exports) {
+  napi_value version;
+  napi_create_int32(env, kInterfaceVersion, &version);
   napi_property_descriptor props[] = {
       {"createLoop", nullptr, CreateLoop, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"condition", nullptr, Condition, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"run", nullptr, Run, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"interfaceVersion", nullptr, nullptr, nullptr, nullptr, version, napi_enumerable, nullptr},
   };
-  napi_define_properties(env, exports, 3, props);
+  napi_define_properties(env, exports, 4, props);
   return exports;
 }
 

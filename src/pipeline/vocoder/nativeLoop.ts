@@ -11,8 +11,12 @@ import { muLawTable } from './mulaw.js';
 import type { LoopState, SampleLoop } from './sampleLoop.js';
 import type { VocoderModel } from './vocoderModel.js';
 
+/** The addon interface this module speaks (addon.cc's kInterfaceVersion). */
+const INTERFACE_VERSION = 2;
+
 /** The addon's exports (native/src/addon.cc). */
 interface NativeAddon {
+  readonly interfaceVersion?: number;
   createLoop(weights: {
     hidden1: number; hidden2: number; fc: number; classes: number; hop: number; order: number; interp: Float32Array;
     nMels: number; channels: number; kernel1: number; kernel2: number;
@@ -49,7 +53,13 @@ function loadAddon(): NativeAddon | null {
   const path = nativeAddonPath();
   if (!path) return addon;
   try {
-    addon = createRequire(import.meta.url)(path) as NativeAddon;
+    const loaded = createRequire(import.meta.url)(path) as NativeAddon;
+    if (loaded.interfaceVersion === INTERFACE_VERSION) addon = loaded;
+    else {
+      // Built from older sources (npm install rebuilds it): its run() takes other arguments.
+      process.emitWarning(`clonecast: native vocoder at ${path} is a stale build (interface ${loaded.interfaceVersion ?? 1}, ` +
+        `expected ${INTERFACE_VERSION}; npm run build:native rebuilds it), using the ONNX fallback`);
+    }
   } catch (err) {
     // A stale or foreign build (other Node ABI, other CPU): fall back, but say why once.
     process.emitWarning(`clonecast: native vocoder at ${path} not loadable, using the ONNX fallback (${(err as Error).message})`);
