@@ -1,6 +1,7 @@
 /**
  * The sampler's seeded uniform generator (mulberry32): 32 bits of state, so it travels inside the
- * stream state, and the same generator in native/src/vocoder.cc gives the same draws.
+ * stream state; both engines take the uniforms drawn here (and training/clonecast_train/vocoder/reference.py
+ * draws the same ones with its mulberry32).
  */
 
 /** Advances `state` and returns [next state, uniform in [0, 1) with 24 bits (exact in float32)]. */

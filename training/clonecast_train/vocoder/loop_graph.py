@@ -14,7 +14,7 @@ through embed_pred and samples the excitation class e; the sample's class is mul
 Layer 2 is a GRU (gates r, z, n; PyTorch's formulation): gi = cond2 + h1 Wi, gh = h2 Wh + bh,
 r = sigmoid(gi_r + gh_r), z = sigmoid(gi_z + gh_z), n = tanh(gi_n + r * gh_n), h2' = n + z * (h2 - n).
 Sampling is by inverse CDF: class = #{j : cumsum(softmax(logits))_j < u}, capped at 511.
-The per-sample arithmetic order is the one the native addon (native/src/vocoder.cc) follows.
+The per-sample arithmetic order is the one the native addon (native/src/sampleLoop.cc) follows.
 """
 from __future__ import annotations
 
