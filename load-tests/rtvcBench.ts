@@ -6,9 +6,10 @@
  * typical speaking length (0.35 s per word) and RTVC's trailing-silence trim is off (their mels are
  * quiet); the cost per frame and per sample is what is measured.
  *
- *   node dist/load-tests/rtvcBench.js [--models DIR] [--loop float32|int8] [--folds FIRST,GROWTH,MAX[,OVERLAP]] [--json]
+ *   node dist/load-tests/rtvcBench.js [--models DIR] [--loop float32|int8] [--decoder float32|int8] [--folds FIRST,GROWTH,MAX[,OVERLAP]] [--json]
  * --folds: stream the WaveRNN in growing folds (RTVC's batched mode, foldedWavernnStream.ts).
  * --loop: the WaveRNN sample loop to run (default: the directory's `servedLoop`; RTVC's float32).
+ * --decoder: the Tacotron decoder step to run (default: the directory's `servedDecoder`; RTVC's float32).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -48,15 +49,19 @@ function randomFullSizeModels(): { dir: string; cleanup: () => void } {
   return { dir: join(root, 'models'), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-const { values } = parseArgs({ options: { models: { type: 'string' }, loop: { type: 'string' }, folds: { type: 'string' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { models: { type: 'string' }, loop: { type: 'string' }, decoder: { type: 'string' }, folds: { type: 'string' }, json: { type: 'boolean' } } });
 const foldArgs = values.folds?.split(',').map(Number);
 if (foldArgs && (foldArgs.length < 3 || foldArgs.length > 4 || !foldArgs.every(Number.isFinite))) throw new Error('--folds wants FIRST,GROWTH,MAX[,OVERLAP] (samples, factor, samples, samples)');
-if (values.loop !== undefined && values.loop !== 'float32' && values.loop !== 'int8') throw new Error(`--loop must be float32 or int8, not ${values.loop}`);
+for (const flag of ['loop', 'decoder'] as const) {
+  const v = values[flag];
+  if (v !== undefined && v !== 'float32' && v !== 'int8') throw new Error(`--${flag} must be float32 or int8, not ${v}`);
+}
 const models = values.models ? { dir: resolve(values.models), cleanup: () => undefined } : randomFullSizeModels();
 try {
   const base = readRtvcManifest(models.dir);
   const loop = (values.loop as 'float32' | 'int8' | undefined) ?? base.servedLoop;
-  const sessions = openRtvcSessions(base, loop);
+  const decoder = (values.decoder as 'float32' | 'int8' | undefined) ?? base.servedDecoder;
+  const sessions = openRtvcSessions(base, loop, decoder);
   const speaker = embedUtterance(sessions.encoder, base.embedder, Float32Array.from({ length: 48000 }, (_, i) => 0.1 * Math.sin(i / 7))).embedding;
   const rows = [];
   for (const ref of RTVC) {
@@ -83,10 +88,10 @@ try {
     });
   }
   sessions.release();
-  if (values.json) process.stdout.write(`${JSON.stringify({ models: models.dir, loop, rows })}\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify({ models: models.dir, loop, decoder, rows })}\n`);
   else {
     const f = foldArgs ? values.folds : base.folds ? `${base.folds.first},${base.folds.growth},${base.folds.max},${base.folds.overlap}` : null;
-    process.stdout.write(`RTVC-size models, one stream, ${loop} WaveRNN loop, ${f ? `folds ${f}` : 'unbatched'} (target: first audio <= 300 ms, rtf <= 1)\n`);
+    process.stdout.write(`RTVC-size models, one stream on one thread, ${decoder} Tacotron decoder, ${loop} WaveRNN loop, ${f ? `folds ${f}` : 'unbatched'} (target: first audio <= 300 ms, rtf <= 1)\n`);
     process.stdout.write('words  audio s  TTFA ms (RTVC)      rtf  Tacotron ms/frame (RTVC)  WaveRNN rtf (RTVC)\n');
     for (const r of rows) {
       process.stdout.write(`${String(r.words).padStart(5)}  ${r.audioS.toFixed(2).padStart(7)}  ${String(r.ttfaMs).padStart(7)} (${r.rtvc.ttfaMs})  ${r.rtf.toFixed(2).padStart(6)}  ` +

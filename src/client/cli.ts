@@ -6,7 +6,7 @@
  *   clonecast say     --server ws://HOST:PORT (--voice ref.wav | --voice-id ID) --text "..." --out out.wav [--save-voice] [--json]
  *   clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine native|onnx-loop|griffin-lim] [--seed N]
  *   clonecast embed   --in a.wav [--in b.wav ...] [--models DIR] [--json]
- *   clonecast import-rtvc --encoder encoder.pt --synthesizer synthesizer.pt --vocoder vocoder.pt --out DIR [--int8-vocoder] [--stream-folds] [--json]
+ *   clonecast import-rtvc --encoder encoder.pt --synthesizer synthesizer.pt --vocoder vocoder.pt --out DIR [--int8-vocoder] [--int8-decoder] [--stream-folds] [--json]
  * Exit codes: 0 success, 1 failure (the error's code and message on stderr), 2 bad usage.
  */
 import { parseArgs } from 'node:util';
@@ -19,7 +19,7 @@ const USAGE = `usage:
   clonecast say     --server ws://HOST:PORT (--voice ref.wav | --voice-id ID) --text "Hello there." --out out.wav [--save-voice] [--json]
   clonecast resynth --in speech.wav --out out.wav [--models DIR] [--engine native|onnx-loop|griffin-lim] [--seed N]
   clonecast embed   --in a.wav [--in b.wav ...] [--models DIR] [--json]
-  clonecast import-rtvc --encoder encoder.pt --synthesizer synthesizer.pt --vocoder vocoder.pt --out DIR [--int8-vocoder] [--stream-folds] [--json]
+  clonecast import-rtvc --encoder encoder.pt --synthesizer synthesizer.pt --vocoder vocoder.pt --out DIR [--int8-vocoder] [--int8-decoder] [--stream-folds] [--json]
 
   serve     starts the server (HTTP + WebSocket /v1/stream); PORT env or 8080, CLONECAST_MODELS env or ./models
   say       clones the voice of ref.wav (or uses a saved voice), speaks the text, writes a 16 kHz WAV;
@@ -29,7 +29,8 @@ const USAGE = `usage:
             --json prints {"encoderId","files":[{"file","windows","speechSeconds","embedding"}],"cosines"}
   import-rtvc  converts your Real-Time-Voice-Cloning checkpoints into a model directory for serve --models DIR
             (runs /usr/bin/python3 with torch, or CLONECAST_PYTHON); --int8-vocoder serves the int8 WaveRNN loop
-            (about 4x faster, not bit-exact); --stream-folds streams it in growing folds (RTVC's batched mode,
+            (about 5x faster, not bit-exact); --int8-decoder serves the int8 Tacotron decoder step (about 2.5x
+            faster, not bit-exact); --stream-folds streams the WaveRNN in growing folds (RTVC's batched mode,
             faster again); --json prints {"out","parameters","files"}`;
 
 class UsageError extends Error {}
@@ -149,11 +150,12 @@ async function embedCommand(args: readonly string[]): Promise<number> {
 
 /** RTVC checkpoints -> a model directory (src/client/importRtvc.ts). */
 async function importRtvcCommand(args: readonly string[]): Promise<number> {
-  const { values } = parse(args, { encoder: 'string', synthesizer: 'string', vocoder: 'string', out: 'string', 'int8-vocoder': 'boolean', 'stream-folds': 'boolean', json: 'boolean' });
+  const { values } = parse(args, { encoder: 'string', synthesizer: 'string', vocoder: 'string', out: 'string', 'int8-vocoder': 'boolean', 'int8-decoder': 'boolean', 'stream-folds': 'boolean', json: 'boolean' });
   const { importRtvc } = await import('./importRtvc.js');
   const result = await importRtvc({
     encoder: required(values.encoder, '--encoder'), synthesizer: required(values.synthesizer, '--synthesizer'),
     vocoder: required(values.vocoder, '--vocoder'), out: required(values.out, '--out'), int8Vocoder: values['int8-vocoder'], streamFolds: values['stream-folds'],
+    int8Decoder: values['int8-decoder'],
   });
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {

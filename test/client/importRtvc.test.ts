@@ -15,16 +15,17 @@ const small = { encoder: rtvcFixture('small_encoder.pt'), synthesizer: rtvcFixtu
 
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
-test('clonecast import-rtvc converts the three checkpoints into a model directory (--int8-vocoder, --stream-folds)', async () => {
+test('clonecast import-rtvc converts the three checkpoints into a model directory (--int8-vocoder, --int8-decoder, --stream-folds)', async () => {
   const out = join(tmp, 'models');
   const { stdout } = await run(process.execPath, [CLI, 'import-rtvc', '--encoder', small.encoder, '--synthesizer', small.synthesizer,
-    '--vocoder', small.vocoder, '--out', out, '--int8-vocoder', '--stream-folds', '--json']);
+    '--vocoder', small.vocoder, '--out', out, '--int8-vocoder', '--int8-decoder', '--stream-folds', '--json']);
   const result = JSON.parse(stdout.trim());
   assert.equal(result.parameters, { encoder: 1423616, synthesizer: 762305, vocoder: 118152 });
-  assert.is(result.files.length, 8);
+  assert.is(result.files.length, 10);
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   assert.equal([manifest.encoder.family, manifest.synthesizer.family, manifest.vocoder.family], ['rtvc-ge2e', 'rtvc-tacotron', 'rtvc-wavernn']);
   assert.is(manifest.vocoder.servedLoop, 'int8');
+  assert.is(manifest.synthesizer.servedDecoder, 'int8');
   assert.is(manifest.vocoder.streamFolds.overlap, 400);
   for (const f of result.files) assert.ok(existsSync(join(out, f)), f);
 });

@@ -37,6 +37,8 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(m["encoder"]["source"], {"file": "small_encoder.pt", "step": 12345, "parameters": 1423616})
         self.assertEqual(m["vocoder"]["hparams"]["rnn_dims"], 64)
         self.assertEqual(m["vocoder"]["servedLoop"], "float32")  # RTVC's arithmetic unless --int8-vocoder
+        self.assertEqual(m["synthesizer"]["servedDecoder"], "float32")  # RTVC's arithmetic unless --int8-decoder
+        self.assertEqual(m["vocoder"]["sampleLoopInt8"]["inputs"]["aux_offset"], [-1, 1])  # the int8 loop reads aux per frame
         self.assertNotIn("streamFolds", m["vocoder"])  # RTVC's unbatched mode unless --stream-folds
         for section in ("encoder", "synthesizer", "vocoder"):
             self.assertIn(m[section]["features"], m["features"])
@@ -51,13 +53,22 @@ class ExportTest(unittest.TestCase):
                 for x in v.values():
                     walk(x)
         walk(self.manifest)
-        self.assertEqual(len(entries), 8)
+        self.assertEqual(len(entries), 10)
         for e in entries:
             data = (self.out / e["file"]).read_bytes()
             self.assertEqual((len(data), hashlib.sha256(data).hexdigest()), (e["bytes"], e["sha256"]), e["file"])
             model = onnx.load(str(self.out / e["file"]))
             onnx.checker.check_model(model)
             self.assertEqual(model.opset_import[0].version, 14)
+
+    def test_the_int8_flags_choose_the_served_graphs(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "models"
+            code = main(["--encoder", str(fixture("small_encoder.pt")), "--synthesizer", str(fixture("small_synthesizer.pt")),
+                         "--vocoder", str(fixture("small_vocoder.pt")), "--out", str(out), "--int8-vocoder", "--int8-decoder"])
+            self.assertEqual(code, 0)
+            m = json.loads((out / "manifest.json").read_text())
+            self.assertEqual((m["vocoder"]["servedLoop"], m["synthesizer"]["servedDecoder"]), ("int8", "int8"))
 
     def test_a_bad_checkpoint_is_refused_and_nothing_is_written(self):
         with tempfile.TemporaryDirectory() as tmp:

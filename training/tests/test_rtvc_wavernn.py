@@ -8,6 +8,7 @@ import torch
 
 from clonecast_train.rtvc import vocoding as V
 from clonecast_train.rtvc.checkpoint import load_checkpoint
+from clonecast_train.rtvc.frame_rate_graphs import FrameRateUpsample, impulse_response
 from clonecast_train.rtvc.wavernn import WaveRnn
 from tests.rtvc_fixtures import fixture, golden, setup_torch
 
@@ -26,6 +27,18 @@ class WaveRnnTest(unittest.TestCase):
         self.assertTrue(np.array_equal(V.upsample_input(self.g["mel"], 2)[0].numpy(), self.g["upsample_input"]))
         self.assertLess(float(np.abs(self.up_mels[0].numpy() - self.g["up_mels"]).max()), 1e-5)
         self.assertLess(float(np.abs(self.aux[0].numpy() - self.g["up_aux"]).max()), 1e-5)
+
+    def test_frame_rate_upsampler_is_rtvcs_with_aux_per_frame(self):
+        # the three stretch + conv stages (x5 then 11 taps, x5 then 11, x8 then 17) as one kernel: a frame's
+        # 200 samples plus the convolutions' reach each side, 5 x 40 + 5 x 8 + 8 = 248 samples
+        h, lead = impulse_response(self.model.upsample)
+        self.assertEqual((h.size, lead), (696, 248))
+        x = V.upsample_input(self.g["mel"], self.model.dims.pad)
+        with torch.no_grad():
+            up_mels, aux = FrameRateUpsample(self.model.upsample).eval()(x)
+        self.assertLess(float(np.abs(up_mels[0].numpy() - self.g["up_mels"]).max()), 1e-5)
+        self.assertEqual(tuple(aux.shape), (1, self.g["mel"].shape[1], 32))
+        self.assertLess(float(np.abs(aux[0].numpy() - self.g["up_aux"][::200]).max()), 1e-5)
 
     def check_mode(self, mode: str, up_mels, aux):
         g = lambda k: self.g[f"{mode}_{k}"]

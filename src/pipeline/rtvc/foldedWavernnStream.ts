@@ -60,10 +60,11 @@ export class FoldedWavernnStream {
   private melStart = 0;
   private received = 0;
   private final = false;
-  /** Per-sample features from utterance sample `featureStart` to `featured`. */
-  private upMels = new Float32Array(0);
+  /** Features from utterance sample `featureStart` (a frame boundary) to `featured`: mels per sample, aux per sample or per frame. */
+  private upMels: Float32Array = new Float32Array(0);
   private featureStart = 0;
-  private aux = new Float32Array(0);
+  private aux: Float32Array = new Float32Array(0);
+  private readonly auxPerFrame: boolean;
   /** Samples whose features are known. */
   private featured = 0;
   private readonly rows: Row[] = [];
@@ -79,6 +80,7 @@ export class FoldedWavernnStream {
 
   constructor(private readonly graphs: WavernnGraphs, private readonly config: WavernnConfig, private readonly options: FoldedStreamOptions) {
     this.deemphasis = new Deemphasis(config.preemphasis);
+    this.auxPerFrame = graphs.auxAtFrameRate ?? false;
     const ov = options.overlap;
     const silence = Math.floor(ov / 2);
     const fade = ov - silence;
@@ -118,26 +120,22 @@ export class FoldedWavernnStream {
     if (ready <= from) return;
     const up = upsampleFrames(this.graphs, this.config, this.mel, from, ready, this.melStart, this.final ? this.received : Infinity);
     // memory stays bounded by the rows in flight: drop features and frames no row will read again
+    // (from a frame boundary, so that frame-rate aux and per-sample mels drop the same frames)
     const last = this.rows[this.rows.length - 1];
     const open = this.rows.filter((r) => r.done < r.length).map((r) => r.start + r.done);
-    const needFrom = Math.min(this.featured, ...open, last ? last.start + last.length - this.options.overlap : 0);
+    const needFrom = Math.floor(Math.min(this.featured, ...open, last ? last.start + last.length - this.options.overlap : 0) / hop) * hop;
     if (needFrom > this.featureStart) {
       const M = this.config.nMels, A = this.config.auxChannels;
-      this.upMels = this.upMels.slice((needFrom - this.featureStart) * M);
-      this.aux = this.aux.slice((needFrom - this.featureStart) * A);
+      const drop = needFrom - this.featureStart;
+      this.upMels = this.upMels.slice(drop * M);
+      this.aux = this.aux.slice((this.auxPerFrame ? drop / hop : drop) * A);
       this.featureStart = needFrom;
     }
     const keepFrame = Math.max(this.melStart, ready - context);
     this.mel = this.mel.slice((keepFrame - this.melStart) * this.config.nMels);
     this.melStart = keepFrame;
-    const m = new Float32Array(this.upMels.length + up.mels.length);
-    m.set(this.upMels);
-    m.set(up.mels, this.upMels.length);
-    const a = new Float32Array(this.aux.length + up.aux.length);
-    a.set(this.aux);
-    a.set(up.aux, this.aux.length);
-    this.upMels = m;
-    this.aux = a;
+    this.upMels = concat(this.upMels, up.mels);
+    this.aux = concat(this.aux, up.aux);
     this.featured = ready * hop;
   }
 
@@ -171,15 +169,26 @@ export class FoldedWavernnStream {
       if (runnable.length === 0) return;
       const n = Math.min(maxSteps, ...runnable.map((x) => x.n));
       const B = runnable.length;
+      const { hop } = this.config;
       const mels = new Float32Array(B * n * M);
-      const aux = new Float32Array(B * n * A);
+      // frame-rate aux: each row reads the frames under its next n samples, from its own phase
+      const frames = this.auxPerFrame ? Math.max(...runnable.map(({ r }) => Math.ceil((((r.start + r.done) % hop) + n) / hop))) : n;
+      const aux = new Float32Array(B * frames * A);
+      const auxOffset = new BigInt64Array(B);
       const uniforms = new Float64Array(B * n);
       runnable.forEach(({ r }, b) => {
         const from = r.start + r.done;
         const avail = Math.max(0, Math.min(n, this.featured - from));
         const at = from - this.featureStart;
         mels.set(this.upMels.subarray(at * M, (at + avail) * M), b * n * M);
-        aux.set(this.aux.subarray(at * A, (at + avail) * A), b * n * A);
+        if (this.auxPerFrame) {
+          const f0 = Math.floor(at / hop);
+          const f1 = Math.min(f0 + frames, (this.featured - this.featureStart) / hop);
+          if (f1 > f0) aux.set(this.aux.subarray(f0 * A, f1 * A), b * frames * A);
+          auxOffset[b] = BigInt(at - f0 * hop);
+        } else {
+          aux.set(this.aux.subarray(at * A, (at + avail) * A), b * n * A);
+        }
         uniforms.set(this.options.uniforms(r.index, n), b * n);
       });
       const R = this.config.rnnDims;
@@ -189,7 +198,7 @@ export class FoldedWavernnStream {
         h2.set(r.h2, b * R);
         x[b] = r.x[0];
       });
-      const out = sampleLoop(this.graphs, this.config, { mels, aux }, B, uniforms, { h1, h2, x });
+      const out = sampleLoop(this.graphs, this.config, { mels, aux, auxOffset }, B, uniforms, { h1, h2, x });
       runnable.forEach(({ r }, b) => {
         for (let i = 0; i < n; i++) r.samples[r.done + i] = classToSample(Number(out.classes[b * n + i]), this.config.classes);
         r.done += n;
@@ -246,4 +255,11 @@ export class FoldedWavernnStream {
     this.pending = new Float64Array(0);
     return Float32Array.from(all);
   }
+}
+
+function concat(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

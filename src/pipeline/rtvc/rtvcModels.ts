@@ -42,8 +42,10 @@ export interface RtvcManifest {
   readonly sampleRate: number;
   /** sha256 of the encoder graph: voices are only comparable under one encoder. */
   readonly encoderId: string;
-  /** The WaveRNN sample loop served: RTVC's float32 arithmetic, or int8 weights (~4x faster, not bit-exact). */
+  /** The WaveRNN sample loop served: RTVC's float32 arithmetic, or int8 weights with frame-rate aux (~5x faster, not bit-exact). */
   readonly servedLoop: VocoderLoop;
+  /** The Tacotron decoder step served: RTVC's float32 arithmetic, or int8 weight matrices (~2.5x faster, not bit-exact). */
+  readonly servedDecoder: DecoderStepKind;
   /**
    * Folded (batched) WaveRNN streaming, from the manifest's `vocoder.streamFolds`; absent: RTVC's
    * unbatched mode, one sequential row (foldedWavernnStream.ts says why folds are faster).
@@ -62,6 +64,9 @@ export interface StreamFolds {
 
 /** Which exported WaveRNN sample loop runs. */
 export type VocoderLoop = 'float32' | 'int8';
+
+/** Which exported Tacotron decoder step runs. */
+export type DecoderStepKind = 'float32' | 'int8';
 
 /** Default postnet context (frames each side) for streaming; the postnet's bi-GRU sees more in RTVC. */
 export const DEFAULT_POSTNET_CONTEXT = 24;
@@ -89,6 +94,10 @@ export function readRtvcManifest(dir: string): RtvcManifest {
     }
   };
   for (const section of Object.keys(RTVC_FAMILIES)) visit(raw[section], section);
+  if (raw.vocoder?.servedLoop === 'int8' && !raw.vocoder?.upsampleInt8) {
+    problems.push(`${path} vocoder.servedLoop "int8" needs vocoder.upsampleInt8 (the frame-rate upsampler its loop reads): imported by an older clonecast, import it again`);
+  }
+  if (raw.synthesizer?.servedDecoder === 'int8' && !raw.synthesizer?.decoderStepInt8) problems.push(`${path} synthesizer.servedDecoder "int8" needs synthesizer.decoderStepInt8`);
   if (problems.length > 0) throw new ManifestError(problems);
   const enc = raw.encoder;
   const melSpec = raw.features[enc.features];
@@ -104,6 +113,7 @@ export function readRtvcManifest(dir: string): RtvcManifest {
     sampleRate: melSpec.sampleRate,
     encoderId: enc.file.sha256,
     servedLoop: raw.vocoder.servedLoop === 'int8' && raw.vocoder.sampleLoopInt8 ? 'int8' : 'float32',
+    servedDecoder: raw.synthesizer.servedDecoder === 'int8' ? 'int8' : 'float32',
     folds: raw.vocoder.streamFolds ?? undefined,
   };
 }
@@ -132,27 +142,36 @@ export interface RtvcSessions {
 
 const openGraph = (m: RtvcManifest, entry: { file: { file: string } }, options?: OnnxSessionOptions) => createOnnxSession(join(m.dir, entry.file.file), options);
 
-/** The speaker encoder and Tacotron graphs (the synthesizer thread's). */
-export function openSynthesizerSessions(m: RtvcManifest): Pick<RtvcSessions, 'encoder' | 'tacotron' | 'release'> {
+/** The speaker encoder and Tacotron graphs (the synthesizer thread's); `decoder` overrides the manifest's `servedDecoder`. */
+export function openSynthesizerSessions(m: RtvcManifest, decoder: DecoderStepKind = m.servedDecoder): Pick<RtvcSessions, 'encoder' | 'tacotron' | 'release'> {
   const s = m.raw.synthesizer;
+  if (decoder === 'int8' && !s.decoderStepInt8) throw new ManifestError([`${join(m.dir, 'manifest.json')} synthesizer.decoderStepInt8: missing (imported by an older clonecast, import it again)`]);
   const encoder = openGraph(m, m.raw.encoder);
-  const tacotron = { encoder: openGraph(m, s.encoder), step: openGraph(m, s.decoderStep), postnet: openGraph(m, s.postnet) };
+  const tacotron = { encoder: openGraph(m, s.encoder), step: openGraph(m, decoder === 'int8' ? s.decoderStepInt8 : s.decoderStep), postnet: openGraph(m, s.postnet) };
   return { encoder, tacotron, release: () => [encoder, ...Object.values(tacotron)].forEach((x) => x.release()) };
 }
 
-/** The WaveRNN graphs (the vocoder thread's); `loop` overrides the manifest's `servedLoop`. */
+/**
+ * The WaveRNN graphs (the vocoder thread's); `loop` overrides the manifest's `servedLoop`. The int8
+ * loop comes with its own upsampler (frame-rate aux, the mel path as one ConvTranspose: faster, and
+ * within 1e-6 of the exact one); the float32 loop keeps RTVC's stage-by-stage upsampler.
+ */
 export function openVocoderSessions(m: RtvcManifest, loop: VocoderLoop = m.servedLoop): Pick<RtvcSessions, 'wavernn' | 'release'> {
   const v = m.raw.vocoder;
+  if (loop === 'int8' && !v.upsampleInt8) throw new ManifestError([`${join(m.dir, 'manifest.json')} vocoder.upsampleInt8: missing (imported by an older clonecast, import it again)`]);
   // the vocoder sees a different shape on nearly every call (rows x steps, chunk lengths): without
   // the arena its memory is freed instead of kept per shape (measured: 339 MB peak instead of 747)
   const varying = { enableCpuMemArena: false };
-  const wavernn = { upsample: openGraph(m, v.upsample, varying), loop: openGraph(m, loop === 'int8' ? v.sampleLoopInt8 : v.sampleLoop, varying) };
-  return { wavernn, release: () => Object.values(wavernn).forEach((x) => x.release()) };
+  const int8 = loop === 'int8';
+  const upsample = openGraph(m, int8 ? v.upsampleInt8 : v.upsample, varying);
+  const sampleLoop = openGraph(m, int8 ? v.sampleLoopInt8 : v.sampleLoop, varying);
+  const wavernn: WavernnGraphs = { upsample, loop: sampleLoop, auxAtFrameRate: int8 };
+  return { wavernn, release: () => (upsample.release(), sampleLoop.release()) };
 }
 
-/** Opens every graph; `loop` overrides the manifest's `servedLoop`. */
-export function openRtvcSessions(m: RtvcManifest, loop: VocoderLoop = m.servedLoop): RtvcSessions {
-  const synth = openSynthesizerSessions(m);
+/** Opens every graph; `loop` and `decoder` override the manifest's `servedLoop` and `servedDecoder`. */
+export function openRtvcSessions(m: RtvcManifest, loop: VocoderLoop = m.servedLoop, decoder: DecoderStepKind = m.servedDecoder): RtvcSessions {
+  const synth = openSynthesizerSessions(m, decoder);
   const voc = openVocoderSessions(m, loop);
   return { encoder: synth.encoder, tacotron: synth.tacotron, wavernn: voc.wavernn, release: () => (synth.release(), voc.release()) };
 }

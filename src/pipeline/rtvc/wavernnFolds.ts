@@ -21,6 +21,26 @@ export function foldWithOverlap(features: Float32Array, channels: number, target
   return { data, folds, length };
 }
 
+/**
+ * Frame-rate features [frames][C] laid out for the folds of `foldWithOverlap` (fold i starts at
+ * sample i (target + overlap)): per fold the frames its samples read, [folds][F][C] (zeros past
+ * the end), and where fold i's first sample lies in its first frame (`offsets`).
+ */
+export function foldFrameFeatures(features: Float32Array, channels: number, hop: number, folds: number, target: number, overlap: number): { data: Float32Array; frames: number; offsets: BigInt64Array } {
+  const total = features.length / channels;
+  const length = target + 2 * overlap;
+  const first = (i: number) => Math.floor((i * (target + overlap)) / hop);
+  const offsets = BigInt64Array.from({ length: folds }, (_, i) => BigInt(i * (target + overlap) - first(i) * hop));
+  const frames = Math.max(...Array.from(offsets, (o) => Math.ceil((Number(o) + length) / hop)));
+  const data = new Float32Array(folds * frames * channels);
+  for (let i = 0; i < folds; i++) {
+    const f0 = first(i);
+    const end = Math.min(total, f0 + frames);
+    if (end > f0) data.set(features.subarray(f0 * channels, end * channels), i * frames * channels);
+  }
+  return { data, frames, offsets };
+}
+
 /** Generated folds [folds][length] -> the unfolded signal of folds * (target + overlap) + overlap samples. */
 export function xfadeAndUnfold(y: Float64Array, folds: number, overlap: number): Float64Array {
   const length = y.length / folds;

@@ -2,16 +2,22 @@
  * RTVC's WaveRNN over its exported graphs: the upsampler (mel -> per-sample features) and the
  * sample Loop (features + uniforms -> classes, state carried in and out). `inferWaveform` is RTVC's
  * whole-utterance `infer_waveform` (batched or not); streaming is in wavernnStream.ts.
+ *
+ * Two pairs of graphs exist. RTVC's float32 pair (exact): aux stretched to the sample rate. The
+ * int8 pair (`auxAtFrameRate`): the upsampler's mel path is one ConvTranspose and its aux stays at
+ * frame rate; the loop reads row b's frame (auxOffset_b + i) / hop at step i (frame_rate_graphs.py).
  */
 import type { OnnxSession } from '../runtime/onnxRuntime.js';
 import type { Tensor } from '../runtime/tasks.js';
-import { foldWithOverlap, xfadeAndUnfold } from './wavernnFolds.js';
+import { foldFrameFeatures, foldWithOverlap, xfadeAndUnfold } from './wavernnFolds.js';
 import { classToSample, Deemphasis, fadeOutTail, mulawDecode } from './wavernnPostprocess.js';
 
 /** The upsampler and the sample Loop of the manifest's `vocoder` section. */
 export interface WavernnGraphs {
   readonly upsample: OnnxSession;
   readonly loop: OnnxSession;
+  /** The int8 pair: aux leaves the upsampler and enters the loop at frame rate (default false: RTVC's float32 pair). */
+  readonly auxAtFrameRate?: boolean;
 }
 
 /** What the vocoder needs from an rtvc-wavernn manifest section. */
@@ -39,12 +45,18 @@ export function wavernnConfig(section: Record<string, any>): WavernnConfig {
   };
 }
 
-/** Per-sample features of a range of frames. */
+/** Features of a range of frames. */
 export interface Upsampled {
   /** [samples][nMels] */
   readonly mels: Float32Array;
-  /** [samples][auxChannels] */
+  /** [samples][auxChannels], or [frames][auxChannels] when the graphs have `auxAtFrameRate` */
   readonly aux: Float32Array;
+}
+
+/** Features of B rows for one Loop call: mels [B][L][nMels], aux [B][L or F][auxChannels]. */
+export interface LoopFeatures extends Upsampled {
+  /** Frame-rate aux only: row b's step 0 is sample auxOffset[b] of its aux frame 0 (default 0). */
+  readonly auxOffset?: BigInt64Array;
 }
 
 const f32 = (data: Float32Array, dims: number[]): Tensor => ({ type: 'float32', data, dims });
@@ -72,7 +84,9 @@ export function upsampleFrames(graphs: WavernnGraphs, config: WavernnConfig, mel
   const n = (to - from) * hop;
   const A = config.auxChannels;
   const mels = (out.up_mels.data as Float32Array).slice(keepFrom * M, (keepFrom + n) * M);
-  const aux = (out.aux.data as Float32Array).slice(keepFrom * A, (keepFrom + n) * A);
+  const aux = graphs.auxAtFrameRate
+    ? (out.aux.data as Float32Array).slice((C - pad) * A, (C - pad + to - from) * A)
+    : (out.aux.data as Float32Array).slice(keepFrom * A, (keepFrom + n) * A);
   return { mels, aux };
 }
 
@@ -89,11 +103,15 @@ export function freshLoopState(config: WavernnConfig, rows = 1): LoopState {
 }
 
 /** Runs the sample loop over B rows of L samples with uniforms [B][L] -> classes [B][L] and the next state. */
-export function sampleLoop(graphs: WavernnGraphs, config: WavernnConfig, features: Upsampled, rows: number, uniforms: Float64Array, state: LoopState): { classes: BigInt64Array; state: LoopState } {
+export function sampleLoop(graphs: WavernnGraphs, config: WavernnConfig, features: LoopFeatures, rows: number, uniforms: Float64Array, state: LoopState): { classes: BigInt64Array; state: LoopState } {
   const L = uniforms.length / rows;
   const R = config.rnnDims;
+  const A = config.auxChannels;
+  const aux: Record<string, Tensor> = graphs.auxAtFrameRate
+    ? { aux: f32(features.aux, [rows, features.aux.length / rows / A, A]), aux_offset: { type: 'int64', data: features.auxOffset ?? new BigInt64Array(rows), dims: [rows, 1] } }
+    : { aux: f32(features.aux, [rows, L, A]) };
   const out = graphs.loop.runSync({
-    up_mels: f32(features.mels, [rows, L, config.nMels]), aux: f32(features.aux, [rows, L, config.auxChannels]),
+    up_mels: f32(features.mels, [rows, L, config.nMels]), ...aux,
     uniforms: { type: 'float64', data: uniforms, dims: [rows, L] },
     h1: f32(state.h1, [rows, R]), h2: f32(state.h2, [rows, R]), x: f32(state.x, [rows, 1]),
   });
@@ -119,12 +137,17 @@ export interface Waveform {
 export function inferWaveform(graphs: WavernnGraphs, config: WavernnConfig, mel: Float32Array, batched: boolean, uniforms: UniformSource): Waveform {
   const T = mel.length / config.nMels;
   const up = upsampleFrames(graphs, config, mel, 0, T, 0, T);
-  let features = up;
+  let features: LoopFeatures = up;
   let rows = 1;
   if (batched) {
-    const m = foldWithOverlap(up.mels, config.nMels, config.fold.target, config.fold.overlap);
-    const a = foldWithOverlap(up.aux, config.auxChannels, config.fold.target, config.fold.overlap);
-    features = { mels: m.data, aux: a.data };
+    const { target, overlap } = config.fold;
+    const m = foldWithOverlap(up.mels, config.nMels, target, overlap);
+    if (graphs.auxAtFrameRate) {
+      const a = foldFrameFeatures(up.aux, config.auxChannels, config.hop, m.folds, target, overlap);
+      features = { mels: m.data, aux: a.data, auxOffset: a.offsets };
+    } else {
+      features = { mels: m.data, aux: foldWithOverlap(up.aux, config.auxChannels, target, overlap).data };
+    }
     rows = m.folds;
   }
   const length = features.mels.length / config.nMels / rows;

@@ -13,11 +13,11 @@ const speaker = g.speaker_embedding.data as Float32Array;
 const ids = (j: number) => Int32Array.from(g[`text${j}_ids`].data as BigInt64Array, Number);
 const FORCED = 80;
 
-function run(j: number, keep: KeepSource, forceFrames: number | undefined = FORCED) {
-  const steps = [...decoderSteps(graphs, config, ids(j), speaker, { keep, forceFrames })];
+function run(j: number, keep: KeepSource, forceFrames: number | undefined = FORCED, with_ = graphs) {
+  const steps = [...decoderSteps(with_, config, ids(j), speaker, { keep, forceFrames })];
   const frames = new Float32Array(steps.length * config.r * config.nMels);
   steps.forEach((s, i) => frames.set(s.frames, i * s.frames.length));
-  return { steps, frames, mel: runPostnet(graphs, frames, config.nMels) };
+  return { steps, frames, mel: runPostnet(with_, frames, config.nMels) };
 }
 
 test('deterministic mode: decoder mels, postnet mel, attention and stop tokens match RTVC (1e-4) for both texts', () => {
@@ -56,6 +56,25 @@ test('the natural stop rule runs to maxFrames when the stop token never fires, a
   const steps = [...decoderSteps(graphs, config, ids(0), speaker, { keep: deterministicKeep })];
   assert.is(steps.length * config.r, 2000);
   assert.ok(maxAbsDiff(steps.map((s) => s.stop), g.natural_text0_stop_all.data as Float32Array) < 1e-4);
+});
+
+test('the int8 decoder step stays close to RTVC in deterministic mode: postnet mels within 0.1 (mean 0.02; range +-4.3), attention within 0.01', () => {
+  const int8: TacotronGraphs = { ...graphs, step: open('decoderStepInt8') };
+  for (const j of [0, 1]) {
+    const out = run(j, deterministicKeep, FORCED, int8);
+    const want = frameMajor(g[`det_text${j}_mel`]);
+    const range = Math.max(...Array.from(want, Math.abs));
+    const dev = maxAbsDiff(out.mel, want);
+    let sum = 0;
+    for (let i = 0; i < want.length; i++) sum += Math.abs(out.mel[i] - want[i]);
+    assert.ok(range > 4, 'the golden mel spans RTVC\'s range');
+    assert.ok(dev < 0.1, `mel ${j}: max ${dev}`); // measured 0.067 and 0.057
+    assert.ok(sum / want.length < 0.02, `mel ${j}: mean ${sum / want.length}`); // measured 0.012
+    const attn = new Float32Array(out.steps.flatMap((s) => Array.from(s.attention)));
+    assert.ok(maxAbsDiff(attn, g[`det_text${j}_attn_all`].data as Float32Array) < 0.01, `attention ${j}: ${maxAbsDiff(attn, g[`det_text${j}_attn_all`].data as Float32Array)}`);
+    assert.is(out.steps.length, 40);
+  }
+  int8.step.release();
 });
 
 test.run();

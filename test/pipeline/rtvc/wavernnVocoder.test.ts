@@ -67,23 +67,44 @@ for (const mode of ['unbatched', 'batched'] as const) {
   });
 }
 
-test('the int8 loop stays close to RTVC: most classes identical given its uniforms, all within 2, same waveform shape', () => {
-  const int8: WavernnGraphs = { upsample: graphs.upsample, loop: open('sampleLoopInt8') };
-  const out = inferWaveform(int8, config, mel, false, () => g.unbatched_u.data as Float64Array);
-  const want = g.unbatched_idx.data as Int16Array;
-  let same = 0, within2 = 0;
-  for (let i = 0; i < want.length; i++) {
-    const d = Math.abs(Number(out.classes[i]) - want[i]);
-    if (d === 0) same++;
-    if (d <= 2) within2++;
+/** The int8 pair: frame-rate upsampler (one ConvTranspose for the mel path) and its int8 loop. */
+const int8: WavernnGraphs = { upsample: open('upsampleInt8'), loop: open('sampleLoopInt8'), auxAtFrameRate: true };
+
+test('the int8 pair\'s upsampler gives RTVC\'s features (1e-5) with aux at frame rate, and any chunking gives the same (1e-6)', () => {
+  const whole = upsampleFrames(int8, config, mel, 0, T, 0, T);
+  assert.ok(maxAbsDiff(whole.mels, g.up_mels.data as Float32Array) < 1e-5, `mels ${maxAbsDiff(whole.mels, g.up_mels.data as Float32Array)}`);
+  const A = config.auxChannels;
+  assert.is(whole.aux.length, T * A, 'one aux row per frame');
+  const stretched = new Float32Array(T * 200 * A);
+  for (let i = 0; i < T * 200; i++) stretched.set(whole.aux.subarray(Math.floor(i / 200) * A, (Math.floor(i / 200) + 1) * A), i * A);
+  assert.ok(maxAbsDiff(stretched, g.up_aux.data as Float32Array) < 1e-5, 'aux, stretched, is RTVC\'s');
+  for (const [from, to] of [[0, 7], [7, 20], [20, 50]]) {
+    const lo = Math.max(0, from - config.context), hi = Math.min(T, to + config.context);
+    const part = upsampleFrames(int8, config, mel.slice(lo * 80, hi * 80), from, to, lo, to + config.context >= T ? T : Infinity);
+    assert.ok(maxAbsDiff(part.mels, whole.mels.slice(from * 200 * 80, to * 200 * 80)) < 1e-6, `mels ${from}-${to}`);
+    assert.ok(maxAbsDiff(part.aux, whole.aux.slice(from * A, to * A)) < 1e-6, `aux ${from}-${to}`);
   }
-  assert.ok(same / want.length > 0.9, `${same} of ${want.length} identical`);
-  assert.is(within2, want.length);
-  const ref = g.unbatched_wav_f64.data as Float64Array;
-  let dot = 0, a = 0, b = 0;
-  for (let i = 0; i < ref.length; i++) (dot += ref[i] * out.wav[i]), (a += ref[i] ** 2), (b += out.wav[i] ** 2);
-  assert.ok(dot / Math.sqrt(a * b) > 0.999, 'waveform correlation');
-  int8.loop.release();
 });
+
+for (const mode of ['unbatched', 'batched'] as const) {
+  test(`${mode}: the int8 pair stays close to the exact float32 path (RTVC's classes): most classes identical given its uniforms, all within 2, same waveform`, () => {
+    const out = inferWaveform(int8, config, mel, mode === 'batched', () => g[`${mode}_u`].data as Float64Array);
+    const want = g[`${mode}_idx`].data as Int16Array;
+    assert.is(out.classes.length, want.length);
+    let same = 0, within2 = 0;
+    for (let i = 0; i < want.length; i++) {
+      const d = Math.abs(Number(out.classes[i]) - want[i]);
+      if (d === 0) same++;
+      if (d <= 2) within2++;
+    }
+    assert.ok(same / want.length > 0.9, `${same} of ${want.length} identical`);
+    assert.is(within2, want.length);
+    const ref = g[`${mode}_wav_f64`].data as Float64Array;
+    assert.is(out.wav.length, ref.length);
+    let dot = 0, a = 0, b = 0;
+    for (let i = 0; i < ref.length; i++) (dot += ref[i] * out.wav[i]), (a += ref[i] ** 2), (b += out.wav[i] ** 2);
+    assert.ok(dot / Math.sqrt(a * b) > 0.999, 'waveform correlation');
+  });
+}
 
 test.run();

@@ -10,7 +10,11 @@ Graphs (opset 14):
   rtvc_vocoder_upsample.onnx mel [B, 80, T + 2 pad] -> up_mels [B, T hop, 80], aux [B, T hop, res_out]
   rtvc_vocoder_step.onnx     x, m_t, aux_t, h1, h2 -> logits, h1_out, h2_out
   rtvc_vocoder_loop.onnx     the sample loop with the sampler (sample_loop_graph.py)
-  rtvc_vocoder_loop_int8.onnx the same loop with int8 weight matrices (int8_step_graph.py; ~4x faster)
+  rtvc_vocoder_upsample_frames.onnx the upsampler served beside the int8 loop: mel path as one
+                             ConvTranspose1d, aux at frame rate [B, T, res_out] (frame_rate_graphs.py)
+  rtvc_vocoder_loop_int8.onnx the sample loop with int8 weight matrices, aux at frame rate
+                             (frame_rate_graphs.py; ~5x faster than the float32 loop, not bit-exact)
+  rtvc_tacotron_step_int8.onnx the decoder step with int8 weight matrices (int8_step_graph.py)
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ import torch.nn as nn
 from ..manifest import FORMAT, file_entry
 from .checkpoint import CheckpointError, load_checkpoint
 from .encoder import SpeakerEncoder
+from .frame_rate_graphs import FrameRateUpsample, build_frame_rate_int8_loop
 from .int8_step_graph import quantize_step
 from .sample_loop_graph import OPSET, build_sample_loop
 from .symbols import EOS_ID, PAD_ID, SYMBOLS
@@ -84,7 +89,7 @@ def export_encoder(model: SpeakerEncoder, out: Path) -> dict:
     }
 
 
-def export_synthesizer(model: Tacotron, out: Path) -> dict:
+def export_synthesizer(model: Tacotron, out: Path, int8: bool = False) -> dict:
     d = model.dims
     N, B = 7, 1
     C = d.encoder_dims + d.speaker_dims
@@ -111,18 +116,22 @@ def export_synthesizer(model: Tacotron, out: Path) -> dict:
         dyn[n] = {0: "B", 1: "N"}
     step_path = out / "rtvc_tacotron_step.onnx"
     _export(model.decoder.forward, model, step_args, step_path, step_in, step_out, dyn)
+    step_int8_path = out / "rtvc_tacotron_step_int8.onnx"
+    onnx.save(quantize_step(onnx.load(str(step_path))), str(step_int8_path))
     post_path = out / "rtvc_postnet.onnx"
     _export(model.post, model, (torch.rand(B, d.n_mels, 12),), post_path, ["decoder_mels"], ["mel"],
             {"decoder_mels": {0: "B", 2: "T"}, "mel": {0: "B", 2: "T"}})
+    step_io = ({"encoder_seq": [-1, -1, C], "encoder_seq_proj": [-1, -1, D], "char_mask": [-1, -1],
+                "prenet_in": [-1, d.n_mels], **state_shapes, "keep1": [-1, d.decoder_prenet[0]], "keep2": [-1, d.decoder_prenet[1]]},
+               {"mels": [-1, d.n_mels, d.r], "attention": [-1, -1], "stop": [-1], **{f"{k}_out": v for k, v in state_shapes.items()}})
     return {
         "family": "rtvc-tacotron", "features": "rtvcSynthMel", "trainedOn": "imported RTVC checkpoint",
         "encoder": _graph(enc_path, {"chars": [-1, -1], "speaker": [-1, d.speaker_dims], "keep1": [-1, -1, e1], "keep2": [-1, -1, e2]},
                           {"encoder_seq": [-1, -1, C], "encoder_seq_proj": [-1, -1, D]}),
-        "decoderStep": _graph(step_path, {"encoder_seq": [-1, -1, C], "encoder_seq_proj": [-1, -1, D], "char_mask": [-1, -1],
-                                          "prenet_in": [-1, d.n_mels], **state_shapes, "keep1": [-1, d.decoder_prenet[0]],
-                                          "keep2": [-1, d.decoder_prenet[1]]},
-                              {"mels": [-1, d.n_mels, d.r], "attention": [-1, -1], "stop": [-1],
-                               **{f"{k}_out": v for k, v in state_shapes.items()}}),
+        "decoderStep": _graph(step_path, *step_io),
+        "decoderStepInt8": _graph(step_int8_path, *step_io),
+        # which decoder step the server runs: "float32" is RTVC's arithmetic; "int8" trades exactness for speed
+        "servedDecoder": "int8" if int8 else "float32",
         "postnet": _graph(post_path, {"decoder_mels": [-1, d.n_mels, -1]}, {"mel": [-1, d.n_mels, -1]}),
         "symbols": SYMBOLS, "padId": PAD_ID, "eosId": EOS_ID, "text": {"normalizer": "rtvc-english-cleaners"},
         "r": d.r, "maxFrames": MAX_FRAMES, "stopMinFrames": STOP_MIN_T, "stopProbability": 0.5,
@@ -146,18 +155,25 @@ def export_vocoder(model: WaveRnn, out: Path, int8: bool = False, stream_folds: 
     loop_path = out / "rtvc_vocoder_loop.onnx"
     step = onnx.load(str(step_path))
     onnx.save(build_sample_loop(step, d.classes), str(loop_path))
+    frames = FrameRateUpsample(model.upsample).eval()
+    up_int8_path = out / "rtvc_vocoder_upsample_frames.onnx"
+    _export(frames.forward, frames, (torch.rand(1, d.n_mels, 9 + 2 * d.pad),), up_int8_path, ["mel"], ["up_mels", "aux"],
+            {"mel": {0: "B", 2: "W"}, "up_mels": {0: "B", 1: "L"}, "aux": {0: "B", 1: "T"}})
     int8_path = out / "rtvc_vocoder_loop_int8.onnx"
-    onnx.save(build_sample_loop(quantize_step(step), d.classes), str(int8_path))
+    onnx.save(build_frame_rate_int8_loop(model), str(int8_path))
     loop_io = ({"up_mels": [-1, -1, d.n_mels], "aux": [-1, -1, d.res_out_dims], "uniforms": [-1, -1], "h1": [-1, R], "h2": [-1, R], "x": [-1, 1]},
                {"classes": [-1, -1], "h1_out": [-1, R], "h2_out": [-1, R], "x_out": [-1, 1]})
+    int8_in = {**loop_io[0], "aux": [-1, -1, d.res_out_dims], "aux_offset": [-1, 1]}
     return {
         "family": "rtvc-wavernn", "features": "rtvcSynthMel", "trainedOn": "imported RTVC checkpoint",
         "upsample": _graph(up_path, {"mel": [-1, d.n_mels, -1]}, {"up_mels": [-1, -1, d.n_mels], "aux": [-1, -1, d.res_out_dims]}),
         "step": _graph(step_path, {"x": [-1, 1], "m_t": [-1, d.n_mels], "aux_t": [-1, d.res_out_dims], "h1": [-1, R], "h2": [-1, R]},
                        {"logits": [-1, d.classes], "h1_out": [-1, R], "h2_out": [-1, R]}),
         "sampleLoop": _graph(loop_path, *loop_io),
-        "sampleLoopInt8": _graph(int8_path, *loop_io),
-        # which loop the server runs: "float32" is RTVC's arithmetic; "int8" trades exactness for speed
+        # the fast pair: aux at frame rate [B, T, res_out]; the loop reads row b's frame (aux_offset_b + i) // hop
+        "upsampleInt8": _graph(up_int8_path, {"mel": [-1, d.n_mels, -1]}, {"up_mels": [-1, -1, d.n_mels], "aux": [-1, -1, d.res_out_dims]}),
+        "sampleLoopInt8": _graph(int8_path, int8_in, loop_io[1]),
+        # which loop the server runs: "float32" is RTVC's arithmetic; "int8" (with upsampleInt8) trades exactness for speed
         "servedLoop": "int8" if int8 else "float32",
         # present: stream in growing folds (RTVC's batched mode); absent: RTVC's unbatched mode
         **({"streamFolds": STREAM_FOLDS} if stream_folds else {}),
@@ -178,7 +194,8 @@ FEATURES = {
 }
 
 
-def import_rtvc(encoder: Path, synthesizer: Path, vocoder: Path, out: Path, int8_vocoder: bool = False, stream_folds: bool = False) -> dict:
+def import_rtvc(encoder: Path, synthesizer: Path, vocoder: Path, out: Path, int8_vocoder: bool = False, stream_folds: bool = False,
+                int8_decoder: bool = False) -> dict:
     """Validates all three checkpoints first (nothing is written if one is bad), then exports."""
     ckpts = {kind: load_checkpoint(p, kind) for kind, p in (("encoder", encoder), ("synthesizer", synthesizer), ("vocoder", vocoder))}
     models = {"encoder": SpeakerEncoder.from_checkpoint(ckpts["encoder"]),
@@ -187,7 +204,7 @@ def import_rtvc(encoder: Path, synthesizer: Path, vocoder: Path, out: Path, int8
     out.mkdir(parents=True, exist_ok=True)
     manifest = {"format": FORMAT, "family": "rtvc", "features": FEATURES,
                 "encoder": export_encoder(models["encoder"], out),
-                "synthesizer": export_synthesizer(models["synthesizer"], out),
+                "synthesizer": export_synthesizer(models["synthesizer"], out, int8_decoder),
                 "vocoder": export_vocoder(models["vocoder"], out, int8_vocoder, stream_folds)}
     for kind, ck in ckpts.items():
         manifest[kind]["source"] = {"file": ck.path.name, "step": ck.step,
@@ -206,12 +223,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--vocoder", required=True, type=Path)
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--int8-vocoder", action="store_true", help="serve the int8 WaveRNN loop (about 4x faster, not bit-exact)")
+    ap.add_argument("--int8-decoder", action="store_true", help="serve the int8 Tacotron decoder step (about 2.5x faster, not bit-exact)")
     ap.add_argument("--stream-folds", action="store_true", help="stream the WaveRNN in growing folds (RTVC's batched mode; faster)")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
     warnings.filterwarnings("ignore")  # torch.onnx tracer warnings: expected, and noise for the user
     try:
-        result = import_rtvc(args.encoder, args.synthesizer, args.vocoder, args.out, args.int8_vocoder, args.stream_folds)
+        result = import_rtvc(args.encoder, args.synthesizer, args.vocoder, args.out, args.int8_vocoder, args.stream_folds, args.int8_decoder)
     except CheckpointError as err:
         print(f"import-rtvc: {err}", file=sys.stderr)
         return 2

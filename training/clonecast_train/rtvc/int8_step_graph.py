@@ -1,8 +1,10 @@
-"""The WaveRNN step graph with int8 weights: every Gemm on a weight matrix becomes
-DynamicQuantizeLinear (activations to uint8, per call) + MatMulInteger against the weights
-quantised symmetrically per output row to int8, rescaled in float32 and biased. One sample of
-RTVC's WaveRNN reads 16 MB of fp32 weights; int8 reads 4 MB, which is what makes it ~4x faster
-on one core (measured in docs/notes/rtvc.md). The numbers are no longer bit-exact to RTVC's.
+"""A step graph with int8 weights: every Gemm on a weight matrix becomes DynamicQuantizeLinear
+(activations to uint8, per call) + MatMulInteger against the weights quantised symmetrically per
+output row to int8, rescaled in float32 and biased (onnxruntime fuses the chain into one
+DynamicQuantizeMatMul). Used for RTVC's Tacotron decoder step (`--int8-decoder`): one decoder step
+reads ~76 MB of fp32 weights, int8 reads a quarter of that (2.4 -> 1.0 ms per mel frame here,
+docs/notes/rtvc.md). The WaveRNN's int8 loop is written by hand (frame_rate_graphs.py). The
+numbers are no longer bit-exact to RTVC's.
 """
 from __future__ import annotations
 
