@@ -49,4 +49,25 @@ test('a damaged graph is named, and the pipeline refuses the directory with mode
   await pipeline.close();
 });
 
+test('the served graphs default to RTVC\'s float32; an int8 loop without its frame-rate upsampler (an older import) is refused, naming the fix', () => {
+  const m = readRtvcManifest(smallRtvcModels());
+  assert.equal([m.servedLoop, m.servedDecoder], ['float32', 'float32']);
+  const dir = copy('older-int8');
+  const raw = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  raw.vocoder.servedLoop = 'int8';
+  delete raw.vocoder.upsampleInt8;
+  raw.synthesizer.servedDecoder = 'int8';
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(raw));
+  try {
+    readRtvcManifest(dir);
+    assert.unreachable('must throw');
+  } catch (err) {
+    assert.instance(err, ManifestError);
+    assert.match((err as ManifestError).problems.join('\n'), /vocoder\.servedLoop "int8" needs vocoder\.upsampleInt8 .*import it again/);
+  }
+  raw.vocoder.upsampleInt8 = JSON.parse(readFileSync(join(smallRtvcModels(), 'manifest.json'), 'utf8')).vocoder.upsampleInt8;
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(raw));
+  assert.equal([readRtvcManifest(dir).servedLoop, readRtvcManifest(dir).servedDecoder], ['int8', 'int8']);
+});
+
 test.run();
