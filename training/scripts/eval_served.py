@@ -94,9 +94,10 @@ def served_embeddings(files: list[Path]) -> list[np.ndarray]:
     return [np.asarray(f["embedding"], dtype=np.float32) for f in json.loads(run.stdout)["files"]]
 
 
-def start_server(port: int, vocoder: str) -> subprocess.Popen:
+def start_server(port: int, vocoder: str, models: Path | None) -> subprocess.Popen:
     proc = subprocess.Popen(["node", str(CLI), "serve", "--port", str(port), "--vocoder", vocoder,
-                             "--data", "/tmp/clonecast-eval-data"], stdout=subprocess.PIPE, text=True)
+                             "--data", "/tmp/clonecast-eval-data", *(["--models", str(models)] if models else [])],
+                            stdout=subprocess.PIPE, text=True)
     for line in proc.stdout:
         if "ready" in line:
             return proc
@@ -109,12 +110,13 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=REPO / "runs" / "eval_served")
     ap.add_argument("--port", type=int, default=18731)
     ap.add_argument("--sentences", type=int, default=20)
+    ap.add_argument("--models", type=Path, default=None, help="model directory to serve (default: the embedded models/)")
     a = ap.parse_args()
     sentences = [s.strip() for s in (REPO / "training" / "eval_sentences.txt").read_text().splitlines() if s.strip()]
     sentences = sentences[: a.sentences]
     out = a.out / a.vocoder
     refs = references(a.out / "refs")
-    server = start_server(a.port, a.vocoder)
+    server = start_server(a.port, a.vocoder, a.models)
     results: dict = {"vocoder": a.vocoder, "voices": {}}
     try:
         for v, (name, ref) in enumerate(refs.items()):
