@@ -11,11 +11,16 @@ CLASSES = 1 << BITS          # 512
 MU = CLASSES - 1             # 511
 
 
-def encode(x: np.ndarray) -> np.ndarray:
-    """float audio (clipped to [-1, 1]) -> int64 classes in [0, 511]."""
+def position(x: np.ndarray) -> np.ndarray:
+    """Where float audio (clipped to [-1, 1]) falls on the class axis before rounding (float64)."""
     x = np.clip(np.asarray(x, dtype=np.float64), -1.0, 1.0)
     y = np.sign(x) * np.log1p(MU * np.abs(x)) / np.log1p(MU)
-    return np.floor((y + 1.0) / 2.0 * MU + 0.5).astype(np.int64)
+    return (y + 1.0) / 2.0 * MU
+
+
+def encode(x: np.ndarray) -> np.ndarray:
+    """float audio (clipped to [-1, 1]) -> int64 classes in [0, 511]: position rounded."""
+    return np.floor(position(x) + 0.5).astype(np.int64)
 
 
 def decode(c: np.ndarray) -> np.ndarray:

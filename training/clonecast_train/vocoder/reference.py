@@ -20,7 +20,7 @@ import numpy as np
 
 from ..features import SYNTH_MEL, log_mel
 from .lpc import ORDER as LPC_ORDER, MelLpc
-from .mulaw import decode
+from .mulaw import decode, position as mulaw_position
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -40,13 +40,6 @@ def conditioning(w: dict, mel: np.ndarray) -> np.ndarray:
     """Raw log-mel rows [R, n_mels] -> per-frame pre-activations [R - 2*context, 2*H1 + 3*H2]."""
     h = _conv_leaky(_conv_leaky(mel, w["conv1_w"], w["conv1_b"]), w["conv2_w"], w["conv2_b"])
     return h @ w["cond_w"] + w["cond_b"]
-
-
-def mulaw_position(x: float) -> float:
-    """Where x falls on the class axis before rounding: class = floor(position + 0.5)."""
-    x = min(1.0, max(-1.0, x))
-    y = np.sign(x) * np.log1p(511 * abs(x)) / np.log(512.0)
-    return (y + 1.0) / 2.0 * 511
 
 
 def _to_rounding_boundary(position: float) -> float:
@@ -120,13 +113,13 @@ def reference_generate(w: dict, mel: np.ndarray, uniforms: np.ndarray, prev0: in
     classes, ties, prev = [], [], prev0
     for t, u in enumerate(uniforms):
         p = stepper.prediction(t)
-        p_pos = mulaw_position(p)
+        p_pos = float(mulaw_position(p))
         logits = stepper.step(t, prev, int(np.floor(p_pos + 0.5)))
         q = np.exp(logits - logits.max())
         cdf = np.cumsum(q / q.sum())
         e_cls = int(min(np.searchsorted(cdf, u, side="left"), len(cdf) - 1))
         lower = cdf[e_cls - 1] if e_cls > 0 else 0.0
-        s_pos = mulaw_position(p + decode(np.array(e_cls))[()])
+        s_pos = float(mulaw_position(p + decode(np.array(e_cls))[()]))
         cls = int(np.floor(s_pos + 0.5))
         # p == 0 (an empty history) sits on a boundary but is exact in any precision
         quant = min(_to_rounding_boundary(p_pos) if p != 0 else 0.5, _to_rounding_boundary(s_pos))

@@ -40,11 +40,10 @@ class SegmentSampler:
         self.offset = (SYNTH_MEL["winLength"] - cfg.hop) // 2     # frame 0's hop block starts here
         lpc, order = MelLpc(SYNTH_MEL, cfg.lpc_order), cfg.lpc_order
         for cls in utterances:
-            audio = deemphasize(decode(cls), SYNTH_MEL["preemphasis"])
-            mel = log_mel(audio, SYNTH_MEL)
+            s = decode(cls)                   # pre-emphasised samples: the prediction's domain
+            mel = log_mel(deemphasize(s, SYNTH_MEL["preemphasis"]), SYNTH_MEL)
             if len(mel) < frames:
                 continue
-            s = decode(cls)
             n = len(mel) * cfg.hop
             p = predict(lpc(mel), s[self.offset - order: self.offset + n], cfg.hop)
             p = np.clip(p, -1.0, 1.0)
